@@ -1,0 +1,31 @@
+// swift-tools-version: 6.0
+// Switchboard depends on the Swift toolchain only: Foundation, Dispatch and Glibc.
+import PackageDescription
+
+let package = Package(
+    name: "Switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
+    ],
+    targets: [
+        // The routing engine: a pure, deterministic state machine. No I/O, no clock, no actors.
+        .target(name: "SwitchboardCore"),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: ["SwitchboardCore"]
+        ),
+        .executableTarget(
+            name: "switchboard-bench",
+            dependencies: ["SwitchboardCore"],
+            path: "Benchmarks/switchboard-bench"
+        ),
+        .testTarget(
+            name: "SwitchboardCoreTests",
+            dependencies: ["SwitchboardCore"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

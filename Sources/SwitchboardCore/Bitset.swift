@@ -1,0 +1,39 @@
+/// A growable set of small non-negative integers, one bit each. The routing indexes keep
+/// "which groups could serve this requirement" and "which groups have someone free" as
+/// bitsets, so that a decision intersects a few words instead of scanning groups.
+struct Bitset: Hashable {
+    private(set) var words: [UInt64] = []
+
+    @inline(__always) func contains(_ member: Int) -> Bool {
+        let word = member >> 6
+        return word < words.count && words[word] & (1 << UInt64(member & 63)) != 0
+    }
+
+    @inline(__always) mutating func insert(_ member: Int) {
+        let word = member >> 6
+        if word >= words.count { words.append(contentsOf: repeatElement(0, count: word - words.count + 1)) }
+        words[word] |= 1 << UInt64(member & 63)
+    }
+
+    @inline(__always) mutating func remove(_ member: Int) {
+        let word = member >> 6
+        guard word < words.count else { return }
+        words[word] &= ~(1 << UInt64(member & 63))
+    }
+
+    /// Calls `body` with each member of `self ∩ other`, in ascending order.
+    @inline(__always) func forEachCommon(with other: Bitset, _ body: (Int) -> Void) {
+        let n = Swift.min(words.count, other.words.count)
+        words.withUnsafeBufferPointer { a in
+            other.words.withUnsafeBufferPointer { b in
+                for index in 0..<n {
+                    var word = a[index] & b[index]
+                    while word != 0 {
+                        body(index << 6 | word.trailingZeroBitCount)
+                        word &= word - 1
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+/// One step in a ticket's history, for admin views.
+public struct TicketHistoryEntry: Hashable, Sendable {
+    /// When it happened.
+    public var at: Timestamp
+    /// What happened: `created`, `queued`, `offered`, `assigned`, `declined`, `expired`,
+    /// `resolved`, `escalated`, `transferred`, `cancelled`, `sla-warning`, `sla-breached`, `requeued`.
+    public var event: String
+    /// The agent involved, if any.
+    public var agent: AgentID?
+    /// More about it: the queue, the new tier, or why the ticket was requeued.
+    public var detail: String?
+}
+
+/// A ticket as the admin views show it.
+public struct TicketInfo: Hashable, Sendable {
+    public var id: TicketID
+    public var customer: String
+    public var channel: Channel
+    public var priority: Priority
+    public var queue: String
+    public var subject: String
+    public var state: TicketState
+    /// The agent holding the offer or assignment.
+    public var owner: AgentID?
+    public var createdAt: Timestamp
+    /// The SLA deadline for first response.
+    public var deadline: Timestamp
+    /// When the current offer expires, while offered.
+    public var offerExpiresAt: Timestamp?
+    public var minimumTier: Int
+    /// Queue defaults and the ticket's own skills, combined.
+    public var requiredSkills: [SkillLevel]
+    public var slaWarned: Bool
+    public var slaBreached: Bool
+    public var history: [TicketHistoryEntry]
+}
+
+/// An agent as the admin views show it.
+public struct AgentInfo: Hashable, Sendable {
+    public var id: AgentID
+    public var name: String
+    public var status: AgentStatus
+    /// True while the agent's node is down and its grace periods run.
+    public var sessionLost: Bool
+    public var session: String
+    public var tier: Int
+    public var skills: [SkillLevel]
+    public var capacity: Capacity
+    public var autoAccept: Bool
+    /// Tickets held (offered or assigned) per channel, indexed by `Channel.rawValue`.
+    public var load: [Int]
+    /// Offered and assigned tickets, in the order they came.
+    public var tickets: [TicketID]
+    public var consecutiveMisses: Int
+}
+
+/// A queue's configuration and its figures right now.
+public struct QueueInfo: Hashable, Sendable {
+    public var config: QueueConfig
+    public var waiting: Int
+    public var offered: Int
+    public var assigned: Int
+    public var resolved: Int
+    public var cancelled: Int
+    /// Open tickets that passed their SLA deadline while waiting.
+    public var slaBreached: Int
+    /// How long the longest-waiting queued ticket has waited, in milliseconds.
+    public var oldestWaitMs: Int64?
+}
+
+/// Figures for the whole floor.
+public struct FloorTotals: Hashable, Sendable {
+    public var queues: Int
+    public var agentsOnline: Int
+    public var agentsAvailable: Int
+    public var tickets: Int
+    public var queued: Int
+    public var offered: Int
+    public var assigned: Int
+    public var resolved: Int
+    public var cancelled: Int
+    public var slaBreached: Int
+}
+
+extension RoutingEngine {
+    /// One ticket with its history, or nil when no ticket has this id.
+    public func ticket(_ id: TicketID) -> TicketInfo? {
+        guard let index = try? ticketSlot(id) else { return nil }
+        return ticketInfo(index)
+    }
+
+    /// Tickets, in id order, optionally only those in one state and/or queue.
+    public func tickets(state: TicketState? = nil, queue: String? = nil) -> [TicketInfo] {
+        let queueFilter = queue.map { queueIndex[$0] ?? -1 }
+        return tickets.indices.compactMap { index in
+            if let state, tickets[index].state != state { return nil }
+            if let queueFilter, tickets[index].queue != queueFilter { return nil }
+            return ticketInfo(index)
+        }
+    }
+
+    func ticketInfo(_ index: Int) -> TicketInfo {
+        let ticket = tickets[index]
+        var steps: [TicketHistoryEntry] = []
+        var cursor = ticket.historyHead
+        while cursor >= 0 {
+            let step = history[Int(cursor)]
+            steps.append(TicketHistoryEntry(
+                at: Timestamp(milliseconds: step.at), event: step.kind.name,
+                agent: step.agent >= 0 ? agents[Int(step.agent)].id : nil, detail: historyDetail(step)))
+            cursor = step.next
+        }
+        let requirement = requirements[Int(ticket.requirement)]
+        return TicketInfo(
+            id: TicketID(UInt64(index + 1)), customer: ticket.customer, channel: ticket.channel,
+            priority: ticket.priority, queue: queues[Int(ticket.queue)].config.name, subject: ticket.subject,
+            state: ticket.state, owner: ticket.owner >= 0 ? agents[Int(ticket.owner)].id : nil,
+            createdAt: Timestamp(milliseconds: ticket.createdAt), deadline: Timestamp(milliseconds: ticket.deadline),
+            offerExpiresAt: ticket.state == .offered ? Timestamp(milliseconds: ticket.offerExpiresAt) : nil,
+            minimumTier: requirement.tier, requiredSkills: unpackSkills(requirement.skills),
+            slaWarned: ticket.slaWarned, slaBreached: ticket.slaBreached, history: steps)
+    }
+
+    private func historyDetail(_ step: HistoryRecord) -> String? {
+        switch step.kind {
+        case .created, .transferredToQueue: queues[Int(step.detail)].config.name
+        case .escalated: "tier \(step.detail)"
+        case .requeued: RequeueReason(rawValue: UInt8(step.detail))?.description
+        default: nil
+        }
+    }
+
+    /// One agent, or nil when no agent with this id ever logged in.
+    public func agent(_ id: AgentID) -> AgentInfo? {
+        agentIndex[id].map { agentInfo(Int($0)) }
+    }
+
+    /// Every agent that ever logged in, in login order.
+    public func agentList() -> [AgentInfo] {
+        agents.indices.map(agentInfo)
+    }
+
+    func agentInfo(_ index: Int) -> AgentInfo {
+        let agent = agents[index]
+        return AgentInfo(
+            id: agent.id, name: agent.name, status: agent.routing.status, sessionLost: agent.routing.sessionLost,
+            session: agent.session, tier: agent.tier, skills: agent.skills, capacity: agent.capacity,
+            autoAccept: agent.autoAccept, load: (0..<4).map { Int(agent.routing.load[$0]) },
+            tickets: agent.tickets.map { TicketID(UInt64($0) + 1) }, consecutiveMisses: agent.consecutiveMisses)
+    }
+
+    /// One queue with its figures, or nil when there is no such queue.
+    public func queue(_ name: String) -> QueueInfo? {
+        queueIndex[name].map { queueInfo(Int($0)) }
+    }
+
+    /// Every queue, in creation order.
+    public func queueList() -> [QueueInfo] {
+        queues.indices.map(queueInfo)
+    }
+
+    func queueInfo(_ index: Int) -> QueueInfo {
+        let queue = queues[index]
+        var oldest: Int64?
+        if queue.waiting > 0 {
+            for slot in ticketHeaps.indices {
+                for handle in ticketHeaps[slot].allHandles where tickets[Int(handle)].queue == Int32(index) {
+                    oldest = Swift.min(oldest ?? .max, tickets[Int(handle)].createdAt)
+                }
+            }
+        }
+        return QueueInfo(
+            config: queue.config, waiting: queue.waiting, offered: queue.offered, assigned: queue.assigned,
+            resolved: queue.resolved, cancelled: queue.cancelled, slaBreached: queue.breachedOpen,
+            oldestWaitMs: oldest.map { now - $0 })
+    }
+
+    /// Figures for the whole floor.
+    public func totals() -> FloorTotals {
+        var totals = FloorTotals(
+            queues: queues.count, agentsOnline: 0, agentsAvailable: 0, tickets: tickets.count,
+            queued: 0, offered: 0, assigned: 0, resolved: 0, cancelled: 0, slaBreached: 0)
+        for queue in queues {
+            totals.queued += queue.waiting
+            totals.offered += queue.offered
+            totals.assigned += queue.assigned
+            totals.resolved += queue.resolved
+            totals.cancelled += queue.cancelled
+            totals.slaBreached += queue.breachedOpen
+        }
+        for agent in agents where agent.routing.status != .offline {
+            totals.agentsOnline += 1
+            if agent.routing.status == .available && !agent.routing.sessionLost { totals.agentsAvailable += 1 }
+        }
+        return totals
+    }
+}

@@ -1,0 +1,132 @@
+// MARK: - Queues, policy, agents
+
+extension RoutingEngine {
+    mutating func upsertQueue(_ config: QueueConfig, events: inout [Event]) throws(EngineError) {
+        try Self.check(config)
+        let requirement = internRequirement(RequirementKey(skills: packSkills(config.defaultSkills), tier: config.minimumTier))
+        activateStrategy(config.strategy)
+        if let index = queueIndex[config.name] {
+            queues[Int(index)].config = config
+            queues[Int(index)].requirement = requirement
+        } else {
+            queueIndex[config.name] = Int32(queues.count)
+            queues.append(QueueRecord(config: config, requirement: requirement))
+        }
+        events.append(.queueUpdated(config.name))
+    }
+
+    mutating func setPolicy(_ policy: FloorPolicy, events: inout [Event]) throws(EngineError) {
+        try Self.check(policy)
+        self.policy = policy
+        rebuildTimers()
+        events.append(.policyUpdated)
+    }
+
+    mutating func login(_ profile: AgentProfile, events: inout [Event]) throws(EngineError) {
+        try Self.checkName(profile.id.name, "agent id")
+        try Self.checkText(profile.name, "agent name", maximum: Self.maximumNameLength, allowEmpty: false)
+        try Self.checkSkills(profile.skills, "agent [\(profile.id)]")
+        try Self.checkTier(profile.tier, "tier of agent [\(profile.id)]")
+        try Self.check(profile.capacity)
+        try Self.checkText(profile.session, "session tag", maximum: Self.maximumNameLength, allowEmpty: true)
+
+        let skills = packSkills(profile.skills)
+        let group = internGroup(skills: skills, tier: profile.tier)
+        let index: Int32
+        if let existing = agentIndex[profile.id] {
+            index = existing
+            unindexAgent(index)
+        } else {
+            index = Int32(agents.count)
+            agentIndex[profile.id] = index
+            let routing = AgentRouting(channelCap: .zero, totalCap: 0, order: nextAgentOrder, idleSince: now)
+            nextAgentOrder += 1
+            agents.append(AgentRecord(
+                id: profile.id, name: profile.name, skills: [], tier: 0, capacity: Capacity(),
+                autoAccept: false, session: "", routing: routing))
+            for table in agentPositions.indices { agentPositions[table].append(-1) }
+            agents[Int(index)].routing.status = .offline
+        }
+        let a = Int(index)
+        let wasLost = agents[a].routing.sessionLost
+        agents[a].name = profile.name
+        agents[a].skills = unpackSkills(skills)
+        agents[a].tier = profile.tier
+        agents[a].capacity = profile.capacity
+        agents[a].autoAccept = profile.autoAccept
+        agents[a].session = profile.session
+        agents[a].routing.group = group
+        agents[a].routing.sessionLost = false
+        agents[a].routing.channelCap = SIMD4(profile.capacity.perChannel.map { Int32($0) })
+        agents[a].routing.totalCap = Int32(profile.capacity.effectiveTotal)
+        if agents[a].routing.status == .offline {
+            agents[a].routing.status = .available
+            agents[a].routing.idleSince = now
+            agents[a].consecutiveMisses = 0
+        }
+        events.append(.agentLoggedIn(profile.id))
+        if wasLost { events.append(.agentSessionRestored(profile.id)) }
+        reindexAgent(index)
+        fill(index, events: &events)
+    }
+
+    mutating func logout(_ id: AgentID, events: inout [Event]) throws(EngineError) {
+        let index = try onlineAgentSlot(id)
+        let assigned = agents[Int(index)].tickets.filter { tickets[Int($0)].state == .assigned }.count
+        guard assigned == 0 else { throw .agentBusy(id, tickets: assigned) }
+        takeOffline(index, events: &events)
+    }
+
+    /// Returns the agent's offers to routing and logs it out. Its assigned tickets must be gone.
+    mutating func takeOffline(_ index: Int32, events: inout [Event]) {
+        agents[Int(index)].routing.status = .offline
+        agents[Int(index)].routing.sessionLost = false
+        reindexAgent(index)
+        for ticket in agents[Int(index)].tickets {
+            requeue(Int(ticket), reason: .released, front: false, events: &events)
+        }
+        events.append(.agentLoggedOut(agents[Int(index)].id))
+    }
+
+    mutating func setStatus(_ id: AgentID, _ status: AgentStatus, events: inout [Event]) throws(EngineError) {
+        guard status == .available || status == .away else { throw .invalidStatus(status) }
+        let index = try onlineAgentSlot(id)
+        guard agents[Int(index)].routing.status != status else { return }
+        changeStatus(index, to: status, events: &events)
+    }
+
+    mutating func changeStatus(_ index: Int32, to status: AgentStatus, events: inout [Event]) {
+        agents[Int(index)].routing.status = status
+        if status == .available {
+            agents[Int(index)].routing.idleSince = now
+            agents[Int(index)].consecutiveMisses = 0
+        }
+        events.append(.agentStatusChanged(agents[Int(index)].id, status))
+        reindexAgent(index)
+        if status == .available { fill(index, events: &events) }
+    }
+
+    mutating func nodeDown(_ node: String, events: inout [Event]) {
+        for a in agents.indices where agents[a].session == node
+            && agents[a].routing.status != .offline && !agents[a].routing.sessionLost {
+            let index = Int32(a)
+            agents[a].routing.sessionLost = true
+            agents[a].lostAt = now
+            reindexAgent(index)
+            events.append(.agentSessionLost(agents[a].id))
+            for ticket in agents[a].tickets where tickets[Int(ticket)].state == .offered {
+                requeue(Int(ticket), reason: .released, front: false, events: &events)
+            }
+            scheduleGraceTimers(index)
+        }
+    }
+
+    mutating func nodeUp(_ node: String, events: inout [Event]) {
+        for a in agents.indices where agents[a].session == node && agents[a].routing.sessionLost {
+            agents[a].routing.sessionLost = false
+            events.append(.agentSessionRestored(agents[a].id))
+            reindexAgent(Int32(a))
+            fill(Int32(a), events: &events)
+        }
+    }
+}

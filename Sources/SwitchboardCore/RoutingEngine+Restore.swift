@@ -1,0 +1,209 @@
+// MARK: - Restoring a snapshot (format described in RoutingEngine+Snapshot.swift)
+
+extension RoutingEngine {
+    /// Rebuilds an engine from `snapshot()` bytes: the same state, the same digest, the same
+    /// decisions from here on.
+    ///
+    /// - Throws: `SnapshotError` naming the byte offset and field when the bytes are damaged.
+    public init(snapshot bytes: [UInt8]) throws(SnapshotError) {
+        guard bytes.count >= Self.snapshotMagic.count + 10, Array(bytes.prefix(8)) == Self.snapshotMagic else {
+            throw .notASnapshot
+        }
+        var hash = FNV1a64()
+        hash.combine(bytes.dropLast(8))
+        let stored = bytes.suffix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        guard stored == hash.value else { throw .checksumMismatch(expected: stored, found: hash.value) }
+
+        var input = ByteReader(Array(bytes.dropLast(8)))
+        for _ in 0..<8 { _ = try input.u8("magic") }
+        let version = UInt16(try input.u8("version")) | UInt16(try input.u8("version")) << 8
+        guard version == Self.snapshotVersion else { throw .unsupportedVersion(version) }
+
+        var policy = FloorPolicy()
+        policy.affinityWindowMs = try input.i64("affinity window")
+        policy.realTimeGraceMs = try input.i64("real-time grace")
+        policy.asyncGraceMs = try input.i64("async grace")
+        policy.missesBeforeAway = try input.int("misses before away")
+        policy.slaWarningPercent = try input.int("SLA warning percent")
+        policy.declineCooldownMs = try input.i64("decline cool-down")
+        self.init(policy: policy)
+        now = try input.i64("clock")
+        nextTicketID = try input.u64("next ticket id")
+        nextAgentOrder = try input.u32("next agent order")
+        offerSequence = try input.u64("offer sequence")
+        for _ in 0..<(try input.count("skill count", minimumSize: 4)) {
+            let name = try input.string("skill name")
+            guard skillIndex[name] == nil else { throw .invalid(at: input.offset, "skill [\(name)] appears twice") }
+            _ = internSkill(name)
+        }
+
+        for _ in 0..<(try input.count("queue count", minimumSize: 16)) {
+            var config = QueueConfig(name: try input.string("queue name"))
+            config.defaultSkills = try readSkills(&input)
+            config.minimumTier = try input.int("queue tier")
+            for priority in Priority.allCases { config.sla[priority] = try input.i64("SLA target") }
+            config.strategy = try readEnum(&input, "strategy")
+            config.offerTimeoutMs = try input.i64("offer timeout")
+            config.wrapUpMs = try input.i64("wrap-up")
+            guard queueIndex[config.name] == nil else { throw .invalid(at: input.offset, "queue [\(config.name)] appears twice") }
+            let requirement = internRequirement(RequirementKey(skills: packSkills(config.defaultSkills), tier: config.minimumTier))
+            activateStrategy(config.strategy)
+            queueIndex[config.name] = Int32(queues.count)
+            queues.append(QueueRecord(config: config, requirement: requirement))
+        }
+
+        for _ in 0..<(try input.count("agent count", minimumSize: 32)) {
+            let id = AgentID(try input.string("agent id"))
+            let name = try input.string("agent name")
+            let skills = try readSkills(&input)
+            let tier = try input.int("agent tier")
+            var capacity = Capacity()
+            for channel in Channel.allCases { capacity[channel] = try input.int("capacity") }
+            let hasTotal = try input.bool("has total")
+            let total = try input.int("total")
+            capacity.total = hasTotal ? total : nil
+            let autoAccept = try input.bool("auto-accept")
+            let session = try input.string("session")
+            let status: AgentStatus = try readEnum(&input, "agent status")
+            let sessionLost = try input.bool("session lost")
+            var routing = AgentRouting(
+                status: status, sessionLost: sessionLost,
+                channelCap: SIMD4(capacity.perChannel.map { Int32(clamping: $0) }),
+                totalCap: Int32(clamping: capacity.effectiveTotal), order: 0, idleSince: 0)
+            var agent = AgentRecord(
+                id: id, name: name, skills: skills, tier: tier, capacity: capacity, autoAccept: autoAccept,
+                session: session, routing: routing)
+            agent.lostAt = try input.i64("lost at")
+            agent.consecutiveMisses = try input.int("misses")
+            agent.wrapUpEndsAt = try input.i64("wrap-up end")
+            routing.order = try input.u32("agent order")
+            routing.idleSince = try input.i64("idle since")
+            routing.lastOfferSeq = try input.u64("last offer")
+            for _ in 0..<(try input.count("agent ticket count", minimumSize: 4)) {
+                agent.tickets.append(Int32(bitPattern: try input.u32("agent ticket")))
+            }
+            guard agentIndex[id] == nil else { throw .invalid(at: input.offset, "agent [\(id)] appears twice") }
+            guard (1...Self.maximumTier).contains(tier) else { throw .invalid(at: input.offset, "agent [\(id)] has tier \(tier)") }
+            routing.group = internGroup(skills: packSkills(skills), tier: tier)
+            agent.routing = routing
+            agentIndex[id] = Int32(agents.count)
+            agents.append(agent)
+            for table in agentPositions.indices { agentPositions[table].append(-1) }
+        }
+
+        let ticketCount = try input.count("ticket count", minimumSize: 60)
+        tickets.reserveCapacity(ticketCount)
+        for _ in 0..<ticketCount {
+            let customer = try input.string("customer")
+            let subject = try input.string("subject")
+            let queue = try input.u32("ticket queue")
+            guard queue < queues.count else { throw .invalid(at: input.offset, "ticket queue \(queue) does not exist") }
+            let channel: Channel = try readEnum(&input, "channel")
+            let priority: Priority = try readEnum(&input, "priority")
+            let state: TicketState = try readEnum(&input, "ticket state")
+            let own = internRequirement(try readRequirement(&input))
+            let requirement = internRequirement(try readRequirement(&input))
+            var ticket = TicketRecord(
+                customer: customer, subject: subject, queue: Int32(queue), channel: channel, priority: priority,
+                ownRequirement: own, requirement: requirement, minimumTier: try input.int("minimum tier"),
+                createdAt: try input.i64("created"), deadline: try input.i64("deadline"))
+            ticket.state = state
+            ticket.owner = try input.i32("owner")
+            guard ticket.owner >= -1, ticket.owner < agents.count else { throw .invalid(at: input.offset, "ticket owner \(ticket.owner)") }
+            ticket.offerExpiresAt = try input.i64("offer expiry")
+            ticket.rank = try input.u8("rank")
+            ticket.slaWarned = try input.bool("warned")
+            ticket.slaBreached = try input.bool("breached")
+            for _ in 0..<(try input.count("avoided count", minimumSize: 4)) {
+                let agent = try input.i32("avoided agent")
+                guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "avoided agent \(agent)") }
+                ticket.excluded.append(agent)
+            }
+            ticket.excludedUntil = try input.i64("avoid until")
+            tickets.append(ticket)
+            ticketPositions.append(-1)
+            let index = tickets.count - 1
+            for _ in 0..<(try input.count("history count", minimumSize: 17)) {
+                let at = try input.i64("history time")
+                let kind: HistoryKind = try readEnum(&input, "history kind")
+                let agent = try input.i32("history agent")
+                guard agent >= -1, agent < agents.count else { throw .invalid(at: input.offset, "history agent \(agent)") }
+                let detail = try input.i32("history detail")
+                let saved = now
+                now = at
+                record(index, kind, agent: agent, detail: detail)
+                now = saved
+            }
+        }
+        guard UInt64(tickets.count) == nextTicketID - 1 else {
+            throw .invalid(at: input.offset, "\(tickets.count) tickets but the next id is \(nextTicketID)")
+        }
+        for agent in agents.indices {
+            for ticket in agents[agent].tickets where ticket < 0 || Int(ticket) >= tickets.count || tickets[Int(ticket)].owner != Int32(agent) {
+                throw .invalid(at: input.offset, "agent [\(agents[agent].id)] holds ticket index \(ticket) it does not own")
+            }
+        }
+
+        for _ in 0..<(try input.count("affinity count", minimumSize: 16)) {
+            let customer = try input.string("affinity customer")
+            let agent = try input.i32("affinity agent")
+            guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "affinity agent \(agent)") }
+            affinity[customer] = (agent, try input.i64("affinity time"))
+        }
+        guard input.isAtEnd else { throw .invalid(at: input.offset, "unexpected bytes after the affinity table") }
+        rebuildDerivedState()
+    }
+
+    /// Recomputes counters, indexes and timers from the stored state.
+    private mutating func rebuildDerivedState() {
+        for index in tickets.indices {
+            let queue = Int(tickets[index].queue)
+            switch tickets[index].state {
+            case .queued:
+                queues[queue].waiting += 1
+                enqueueWaiting(index)
+            case .offered: queues[queue].offered += 1
+            case .assigned: queues[queue].assigned += 1
+            case .resolved: queues[queue].resolved += 1
+            case .cancelled: queues[queue].cancelled += 1
+            }
+            if tickets[index].slaBreached && !tickets[index].state.isClosed { queues[queue].breachedOpen += 1 }
+        }
+        for agent in agents.indices {
+            var load = SIMD4<Int32>.zero
+            for ticket in agents[agent].tickets { load[tickets[Int(ticket)].channel.index] += 1 }
+            agents[agent].routing.load = load
+            reindexAgent(Int32(agent))
+        }
+        rebuildTimers()
+    }
+
+    private func readEnum<E: RawRepresentable>(_ input: inout ByteReader, _ what: String) throws(SnapshotError) -> E
+    where E.RawValue == UInt8 {
+        let raw = try input.u8(what)
+        guard let value = E(rawValue: raw) else { throw .invalid(at: input.offset - 1, "\(what) \(raw) is unknown") }
+        return value
+    }
+
+    private func readSkills(_ input: inout ByteReader) throws(SnapshotError) -> [SkillLevel] {
+        var skills: [SkillLevel] = []
+        for _ in 0..<(try input.count("skill list", minimumSize: 5)) {
+            let id = Int(try input.u32("skill id"))
+            let level = Int(try input.u8("skill level"))
+            guard id < skillNames.count, SkillLevel.levels.contains(level) else {
+                throw .invalid(at: input.offset, "skill \(id) at level \(level)")
+            }
+            skills.append(SkillLevel(skillNames[id], level: level))
+        }
+        return skills
+    }
+
+    private func readRequirement(_ input: inout ByteReader) throws(SnapshotError) -> RequirementKey {
+        let skills = try readSkills(&input)
+        let tier = try input.int("requirement tier")
+        guard (1...Self.maximumTier).contains(tier) else { throw .invalid(at: input.offset, "requirement tier \(tier)") }
+        var packed = skills.map { RequirementKey.pack(skill: skillIndex[$0.skill]!, level: $0.level) }
+        packed.sort()
+        return RequirementKey(skills: packed, tier: tier)
+    }
+}

@@ -1,0 +1,159 @@
+// Snapshot format, version 1. All integers little-endian; strings are a u32 byte count and
+// UTF-8 bytes; lists are a u32 count and their items.
+//
+//   "SWBSNAP\0"  u16 version
+//   policy       i64 affinity, i64 real-time grace, i64 async grace, i64 misses,
+//                i64 warning %, i64 cool-down
+//   clock        i64 now, u64 next ticket id, u32 next agent order, u64 offer sequence
+//   skills       list of names, in the order they were first seen (their ids)
+//   queues       list of: name, skills, i64 tier, 4 × i64 SLA, u8 strategy, i64 offer timeout, i64 wrap-up
+//   agents       list of: id, name, skills, i64 tier, 4 × i64 capacity, bool+i64 total, bool auto-accept,
+//                session, u8 status, bool session lost, i64 lost at, i64 misses, i64 wrap-up end,
+//                u32 order, i64 idle since, u64 last offer, list of u32 ticket indices
+//   tickets      list of: customer, subject, u32 queue, u8 channel, u8 priority, u8 state,
+//                own requirement, requirement, i64 minimum tier, i64 created, i64 deadline,
+//                i32 owner, i64 offer expiry, u8 rank, bool warned, bool breached,
+//                list of i32 avoided agents, i64 avoid until, list of history (i64 at, u8 kind, i32 agent, i32 detail)
+//   affinity     list of: customer, i32 agent, i64 at — sorted by customer
+//   u64 FNV-1a of everything above
+//
+// skills (of agents, queues, requirements) are lists of (u32 skill id, u8 level); a requirement
+// is skills and i64 tier. Derived state (indexes, heaps, timers, counters) is not stored:
+// restoring rebuilds it, so two engines with equal state encode to equal bytes.
+//
+// To change the format: bump `snapshotVersion`, keep decoding the old version (or refuse it with
+// a message saying which build reads it), and add a round-trip test with a stored old snapshot.
+
+extension RoutingEngine {
+    static let snapshotMagic: [UInt8] = Array("SWBSNAP".utf8) + [0]
+    static let snapshotVersion: UInt16 = 1
+
+    /// The whole state as bytes. Equal states give equal bytes.
+    public func snapshot() -> [UInt8] {
+        var out = ByteWriter()
+        out.bytes.reserveCapacity(64 + tickets.count * 96 + history.count * 17)
+        out.bytes.append(contentsOf: Self.snapshotMagic)
+        out.u8(UInt8(Self.snapshotVersion & 0xFF))
+        out.u8(UInt8(Self.snapshotVersion >> 8))
+        out.i64(policy.affinityWindowMs)
+        out.i64(policy.realTimeGraceMs)
+        out.i64(policy.asyncGraceMs)
+        out.int(policy.missesBeforeAway)
+        out.int(policy.slaWarningPercent)
+        out.i64(policy.declineCooldownMs)
+        out.i64(now)
+        out.u64(nextTicketID)
+        out.u32(nextAgentOrder)
+        out.u64(offerSequence)
+        out.u32(UInt32(skillNames.count))
+        for name in skillNames { out.string(name) }
+
+        out.u32(UInt32(queues.count))
+        for queue in queues {
+            let config = queue.config
+            out.string(config.name)
+            writeSkills(config.defaultSkills, &out)
+            out.int(config.minimumTier)
+            for priority in Priority.allCases { out.i64(config.sla[priority]) }
+            out.u8(config.strategy.rawValue)
+            out.i64(config.offerTimeoutMs)
+            out.i64(config.wrapUpMs)
+        }
+
+        out.u32(UInt32(agents.count))
+        for agent in agents {
+            out.string(agent.id.name)
+            out.string(agent.name)
+            writeSkills(agent.skills, &out)
+            out.int(agent.tier)
+            for channel in Channel.allCases { out.int(agent.capacity[channel]) }
+            out.bool(agent.capacity.total != nil)
+            out.int(agent.capacity.total ?? 0)
+            out.bool(agent.autoAccept)
+            out.string(agent.session)
+            out.u8(agent.routing.status.rawValue)
+            out.bool(agent.routing.sessionLost)
+            out.i64(agent.lostAt)
+            out.int(agent.consecutiveMisses)
+            out.i64(agent.wrapUpEndsAt)
+            out.u32(agent.routing.order)
+            out.i64(agent.routing.idleSince)
+            out.u64(agent.routing.lastOfferSeq)
+            out.u32(UInt32(agent.tickets.count))
+            for ticket in agent.tickets { out.u32(UInt32(ticket)) }
+        }
+
+        out.u32(UInt32(tickets.count))
+        for ticket in tickets {
+            out.string(ticket.customer)
+            out.string(ticket.subject)
+            out.u32(UInt32(ticket.queue))
+            out.u8(ticket.channel.rawValue)
+            out.u8(ticket.priority.rawValue)
+            out.u8(ticket.state.rawValue)
+            writeRequirement(requirements[Int(ticket.ownRequirement)], &out)
+            writeRequirement(requirements[Int(ticket.requirement)], &out)
+            out.int(ticket.minimumTier)
+            out.i64(ticket.createdAt)
+            out.i64(ticket.deadline)
+            out.i32(ticket.owner)
+            out.i64(ticket.offerExpiresAt)
+            out.u8(ticket.rank)
+            out.bool(ticket.slaWarned)
+            out.bool(ticket.slaBreached)
+            out.u32(UInt32(ticket.excluded.count))
+            for agent in ticket.excluded { out.i32(agent) }
+            out.i64(ticket.excludedUntil)
+            var steps: [HistoryRecord] = []
+            var cursor = ticket.historyHead
+            while cursor >= 0 {
+                steps.append(history[Int(cursor)])
+                cursor = history[Int(cursor)].next
+            }
+            out.u32(UInt32(steps.count))
+            for step in steps {
+                out.i64(step.at)
+                out.u8(step.kind.rawValue)
+                out.i32(step.agent)
+                out.i32(step.detail)
+            }
+        }
+
+        let customers = affinity.keys.sorted()
+        out.u32(UInt32(customers.count))
+        for customer in customers {
+            let entry = affinity[customer]!
+            out.string(customer)
+            out.i32(entry.agent)
+            out.i64(entry.at)
+        }
+
+        var hash = FNV1a64()
+        hash.combine(out.bytes)
+        out.u64(hash.value)
+        return out.bytes
+    }
+
+    /// A stable 64-bit digest of the whole state: equal on every node that applied the same log.
+    public var digest: UInt64 {
+        let bytes = snapshot()
+        return bytes.suffix(8).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    private func writeSkills(_ skills: [SkillLevel], _ out: inout ByteWriter) {
+        out.u32(UInt32(skills.count))
+        for skill in skills {
+            out.u32(UInt32(skillIndex[skill.skill]!))
+            out.u8(UInt8(skill.level))
+        }
+    }
+
+    private func writeRequirement(_ requirement: RequirementKey, _ out: inout ByteWriter) {
+        out.u32(UInt32(requirement.skills.count))
+        for packed in requirement.skills {
+            out.u32(UInt32(RequirementKey.skill(packed)))
+            out.u8(UInt8(RequirementKey.level(packed)))
+        }
+        out.int(requirement.tier)
+    }
+}

@@ -1,0 +1,216 @@
+// MARK: - The ticket lifecycle
+
+extension RoutingEngine {
+    mutating func submit(_ submission: TicketSubmission, events: inout [Event]) throws(EngineError) {
+        guard let queue = queueIndex[submission.queue] else { throw .unknownQueue(submission.queue) }
+        try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
+        try Self.checkText(submission.subject, "subject", maximum: Self.maximumSubjectLength, allowEmpty: true)
+        try Self.checkSkills(submission.skills, "ticket")
+        try Self.checkTier(submission.minimumTier, "minimum tier of the ticket")
+
+        let own = submission.skills.isEmpty && submission.minimumTier == 1
+            ? emptyRequirement
+            : internRequirement(RequirementKey(skills: packSkills(submission.skills), tier: submission.minimumTier))
+        let requirement = mergeRequirements(queues[Int(queue)].requirement, own)
+        let id = nextTicketID
+        nextTicketID += 1
+        let index = tickets.count
+        let config = queues[Int(queue)].config
+        tickets.append(TicketRecord(
+            customer: submission.customer, subject: submission.subject, queue: queue,
+            channel: submission.channel, priority: submission.priority, ownRequirement: own,
+            requirement: requirement, minimumTier: requirements[Int(requirement)].tier,
+            createdAt: now, deadline: now + config.sla[submission.priority]))
+        ticketPositions.append(-1)
+        queues[Int(queue)].waiting += 1
+        record(index, .created, agent: -1, detail: queue)
+        events.append(.ticketCreated(TicketID(id)))
+        scheduleSLATimers(index)
+        route(index, reason: nil, events: &events)
+    }
+
+    mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
+        let index = try ticketSlot(id)
+        let agent = try agentSlot(agentID)
+        guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
+        agents[Int(agent)].consecutiveMisses = 0
+        setState(index, .assigned)
+        record(index, .assigned, agent: agent)
+        events.append(.ticketAssigned(id, agentID))
+    }
+
+    mutating func decline(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
+        let index = try ticketSlot(id)
+        let agent = try agentSlot(agentID)
+        guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
+        events.append(.offerDeclined(id, agentID))
+        record(index, .declined, agent: agent)
+        turnAway(index, from: agent, reason: .declined, events: &events)
+        fill(agent, events: &events)
+    }
+
+    /// An offer the agent declined or missed: the ticket avoids that agent for the cool-down
+    /// and goes to the next one.
+    mutating func turnAway(_ index: Int, from agent: Int32, reason: RequeueReason, events: inout [Event]) {
+        detach(index)
+        if !isAvoiding(index) { tickets[index].excluded.removeAll() }
+        tickets[index].excluded.append(agent)
+        tickets[index].excludedUntil = now + policy.declineCooldownMs
+        timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: Int32(index)))
+        setState(index, .queued)
+        route(index, reason: reason, events: &events)
+    }
+
+    mutating func resolve(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
+        let index = try ticketSlot(id)
+        let agent = try agentSlot(agentID)
+        guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
+        guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
+        detach(index)
+        setState(index, .resolved)
+        record(index, .resolved, agent: agent)
+        affinity[tickets[index].customer] = (agent, now)
+        events.append(.ticketResolved(id, agentID))
+        let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
+        if wrapUp > 0 && agents[Int(agent)].routing.status == .available {
+            agents[Int(agent)].wrapUpEndsAt = now + wrapUp
+            timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
+            changeStatus(agent, to: .wrapUp, events: &events)
+        } else {
+            fill(agent, events: &events)
+        }
+    }
+
+    /// Checks that `by` (an agent, or nil for an admin) may act on the ticket as its owner.
+    private func checkActor(_ index: Int, _ id: TicketID, by agentID: AgentID?) throws(EngineError) {
+        guard let agentID else { return }
+        let agent = try agentSlot(agentID)
+        guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
+        guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
+    }
+
+    mutating func escalate(_ id: TicketID, by agentID: AgentID?, toTier: Int?, events: inout [Event]) throws(EngineError) {
+        let index = try openTicketSlot(id)
+        try checkActor(index, id, by: agentID)
+        let current = requirements[Int(tickets[index].requirement)].tier
+        let owner = tickets[index].owner
+        let ownerTier = owner >= 0 ? agents[Int(owner)].tier : 0
+        let tier = toTier ?? (Swift.max(current, ownerTier) + 1)
+        guard tier <= Self.maximumTier else { throw .tierTooHigh(tier) }
+        guard tier > current else {
+            throw .invalidArgument("ticket [\(id)] already needs tier \(current); escalate to a higher tier")
+        }
+        dequeueWaiting(index)
+        tickets[index].minimumTier = tier
+        tickets[index].requirement = effectiveRequirement(index)
+        record(index, .escalated, agent: owner, detail: Int32(tier))
+        events.append(.ticketEscalated(id, tier: tier))
+        requeue(index, reason: .escalated, front: false, events: &events)
+        if owner >= 0 { fill(owner, events: &events) }
+    }
+
+    /// The ticket's queue defaults, its own needs and its escalated tier, combined.
+    mutating func effectiveRequirement(_ index: Int) -> Int32 {
+        let base = mergeRequirements(queues[Int(tickets[index].queue)].requirement, tickets[index].ownRequirement)
+        guard tickets[index].minimumTier > requirements[Int(base)].tier else { return base }
+        let tier = internRequirement(RequirementKey(skills: [], tier: tickets[index].minimumTier))
+        return mergeRequirements(base, tier)
+    }
+
+    mutating func transfer(_ id: TicketID, by agentID: AgentID?, to target: TransferTarget, events: inout [Event]) throws(EngineError) {
+        let index = try openTicketSlot(id)
+        try checkActor(index, id, by: agentID)
+        switch target {
+        case .queue(let name):
+            guard let queue = queueIndex[name] else { throw .unknownQueue(name) }
+            dequeueWaiting(index)
+            let owner = tickets[index].owner
+            moveCounters(index, toQueue: queue)
+            tickets[index].queue = queue
+            tickets[index].deadline = tickets[index].createdAt + queues[Int(queue)].config.sla[tickets[index].priority]
+            tickets[index].requirement = effectiveRequirement(index)
+            record(index, .transferredToQueue, agent: owner, detail: queue)
+            events.append(.ticketTransferred(id, to: target))
+            requeue(index, reason: .transferred, front: false, events: &events)
+            if owner >= 0 { fill(owner, events: &events) }
+        case .agent(let targetID):
+            let receiver = try onlineAgentSlot(targetID)
+            let channel = tickets[index].channel.index
+            let routing = agents[Int(receiver)].routing
+            guard tickets[index].owner != receiver else {
+                throw .invalidArgument("ticket [\(id)] is already with agent [\(targetID)]")
+            }
+            guard !routing.sessionLost else { throw .agentOffline(targetID) }
+            guard routing.load[channel] < routing.channelCap[channel], routing.totalLoad < routing.totalCap else {
+                throw .agentAtCapacity(targetID, tickets[index].channel)
+            }
+            dequeueWaiting(index)
+            let owner = detach(index)
+            agents[Int(receiver)].routing.load[channel] += 1
+            agents[Int(receiver)].tickets.append(Int32(index))
+            tickets[index].owner = receiver
+            setState(index, .assigned)
+            record(index, .transferredToAgent, agent: receiver)
+            events.append(.ticketTransferred(id, to: target))
+            events.append(.ticketAssigned(id, targetID))
+            reindexAgent(receiver)
+            if owner >= 0 { fill(owner, events: &events) }
+        }
+    }
+
+    mutating func cancel(_ id: TicketID, events: inout [Event]) throws(EngineError) {
+        let index = try openTicketSlot(id)
+        dequeueWaiting(index)
+        let owner = detach(index)
+        setState(index, .cancelled)
+        record(index, .cancelled, agent: owner)
+        events.append(.ticketCancelled(id))
+        if owner >= 0 { fill(owner, events: &events) }
+    }
+}
+
+// MARK: - State bookkeeping
+
+extension RoutingEngine {
+    /// Moves a ticket to a new state and keeps the per-queue counters in step. Every state
+    /// change after creation goes through here.
+    mutating func setState(_ index: Int, _ state: TicketState) {
+        let old = tickets[index].state
+        guard old != state else { return }
+        let queue = Int(tickets[index].queue)
+        adjustCounter(queue, old, by: -1)
+        adjustCounter(queue, state, by: 1)
+        if tickets[index].slaBreached && state.isClosed { queues[queue].breachedOpen -= 1 }
+        tickets[index].state = state
+    }
+
+    private mutating func adjustCounter(_ queue: Int, _ state: TicketState, by delta: Int) {
+        switch state {
+        case .queued: queues[queue].waiting += delta
+        case .offered: queues[queue].offered += delta
+        case .assigned: queues[queue].assigned += delta
+        case .resolved: queues[queue].resolved += delta
+        case .cancelled: queues[queue].cancelled += delta
+        }
+    }
+
+    private mutating func moveCounters(_ index: Int, toQueue queue: Int32) {
+        let old = Int(tickets[index].queue)
+        let state = tickets[index].state
+        adjustCounter(old, state, by: -1)
+        adjustCounter(Int(queue), state, by: 1)
+        if tickets[index].slaBreached {
+            queues[old].breachedOpen -= 1
+            queues[Int(queue)].breachedOpen += 1
+        }
+    }
+
+    /// Appends a step to the ticket's history.
+    mutating func record(_ index: Int, _ kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
+        let entry = Int32(history.count)
+        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail))
+        let tail = tickets[index].historyTail
+        if tail >= 0 { history[Int(tail)].next = entry } else { tickets[index].historyHead = entry }
+        tickets[index].historyTail = entry
+    }
+}

@@ -1,0 +1,118 @@
+// MARK: - Time passing
+
+extension RoutingEngine {
+    /// Fires every timer due by now, in (time, kind, target) order. A timer whose condition no
+    /// longer holds (the offer was accepted, the ticket was answered, …) is dropped.
+    mutating func tick(events: inout [Event]) {
+        while let timer = timers.min, timer.at <= now {
+            _ = timers.popMin()
+            fire(timer, events: &events)
+        }
+    }
+
+    private mutating func fire(_ timer: Timer, events: inout [Event]) {
+        let target = Int(timer.target)
+        switch timer.kind {
+        case .offerExpiry:
+            guard tickets[target].state == .offered, tickets[target].offerExpiresAt == timer.at else { return }
+            let agent = tickets[target].owner
+            let id = TicketID(UInt64(target + 1))
+            events.append(.offerExpired(id, agents[Int(agent)].id))
+            record(target, .expired, agent: agent)
+            turnAway(target, from: agent, reason: .expired, events: &events)
+            agents[Int(agent)].consecutiveMisses += 1
+            if agents[Int(agent)].consecutiveMisses >= policy.missesBeforeAway
+                && agents[Int(agent)].routing.status == .available {
+                changeStatus(agent, to: .away, events: &events)
+            } else {
+                fill(agent, events: &events)
+            }
+
+        case .slaWarning:
+            guard tickets[target].isWaiting, !tickets[target].slaWarned, timer.at == warningTime(target) else { return }
+            tickets[target].slaWarned = true
+            record(target, .slaWarning, agent: -1)
+            events.append(.slaWarning(TicketID(UInt64(target + 1))))
+            timers.insert(Timer(at: tickets[target].deadline, kind: .slaBreach, target: timer.target))
+
+        case .slaBreach:
+            guard tickets[target].isWaiting, !tickets[target].slaBreached, timer.at == tickets[target].deadline else { return }
+            tickets[target].slaBreached = true
+            queues[Int(tickets[target].queue)].breachedOpen += 1
+            record(target, .slaBreached, agent: -1)
+            events.append(.slaBreached(TicketID(UInt64(target + 1))))
+
+        case .cooldownEnd:
+            guard !tickets[target].excluded.isEmpty, tickets[target].excludedUntil == timer.at else { return }
+            tickets[target].excluded.removeAll()
+            // The agents it avoided may be free now; the ticket may go to one of them.
+            guard tickets[target].state == .queued else { return }
+            dequeueWaiting(target)
+            if let agent = pickAgent(forTicket: target) {
+                offer(target, to: agent, events: &events)
+            } else {
+                enqueueWaiting(target)
+            }
+
+        case .wrapUpEnd:
+            guard agents[target].routing.status == .wrapUp, agents[target].wrapUpEndsAt == timer.at else { return }
+            changeStatus(timer.target, to: .available, events: &events)
+
+        case .realTimeGraceEnd:
+            guard agents[target].routing.sessionLost, agents[target].lostAt + policy.realTimeGraceMs == timer.at else { return }
+            for ticket in agents[target].tickets where tickets[Int(ticket)].channel.isRealTime {
+                requeue(Int(ticket), reason: .sessionLost, front: true, events: &events)
+            }
+
+        case .asyncGraceEnd:
+            guard agents[target].routing.sessionLost, agents[target].lostAt + policy.asyncGraceMs == timer.at else { return }
+            for ticket in agents[target].tickets {
+                let realTime = tickets[Int(ticket)].channel.isRealTime
+                requeue(Int(ticket), reason: .sessionLost, front: realTime, events: &events)
+            }
+            takeOffline(timer.target, events: &events)
+        }
+    }
+
+    /// When a waiting ticket's SLA warning is due.
+    func warningTime(_ index: Int) -> Int64 {
+        let created = tickets[index].createdAt
+        return created + (tickets[index].deadline - created) * Int64(policy.slaWarningPercent) / 100
+    }
+
+    /// Schedules the next SLA check of a waiting ticket: the warning, or the breach once warned.
+    mutating func scheduleSLATimers(_ index: Int) {
+        if !tickets[index].slaWarned {
+            timers.insert(Timer(at: warningTime(index), kind: .slaWarning, target: Int32(index)))
+        } else if !tickets[index].slaBreached {
+            timers.insert(Timer(at: tickets[index].deadline, kind: .slaBreach, target: Int32(index)))
+        }
+    }
+
+    mutating func scheduleGraceTimers(_ agent: Int32) {
+        let lostAt = agents[Int(agent)].lostAt
+        timers.insert(Timer(at: lostAt + policy.realTimeGraceMs, kind: .realTimeGraceEnd, target: agent))
+        timers.insert(Timer(at: lostAt + policy.asyncGraceMs, kind: .asyncGraceEnd, target: agent))
+    }
+
+    /// Recreates every timer from the state. Timers are derived: a restored snapshot and a
+    /// policy change both start from here.
+    mutating func rebuildTimers() {
+        timers.removeAll()
+        for index in tickets.indices where !tickets[index].state.isClosed {
+            if tickets[index].state == .offered {
+                timers.insert(Timer(at: tickets[index].offerExpiresAt, kind: .offerExpiry, target: Int32(index)))
+            }
+            if tickets[index].isWaiting { scheduleSLATimers(index) }
+            if !tickets[index].excluded.isEmpty {
+                timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: Int32(index)))
+            }
+        }
+        for index in agents.indices {
+            if agents[index].routing.status == .wrapUp {
+                timers.insert(Timer(at: agents[index].wrapUpEndsAt, kind: .wrapUpEnd, target: Int32(index)))
+            }
+            if agents[index].routing.sessionLost { scheduleGraceTimers(Int32(index)) }
+        }
+    }
+}

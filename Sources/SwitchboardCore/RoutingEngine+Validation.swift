@@ -1,0 +1,112 @@
+// MARK: - Checking commands before they change anything
+
+extension RoutingEngine {
+    /// The longest name (queue, agent, skill, session) the floor accepts, in UTF-8 bytes.
+    public static let maximumNameLength = 64
+    /// The longest customer reference, in UTF-8 bytes.
+    public static let maximumCustomerLength = 256
+    /// The longest subject, in UTF-8 bytes.
+    public static let maximumSubjectLength = 1024
+
+    /// Names travel unquoted on the wire and inside skill lists, so they are single tokens.
+    static func checkName(_ name: String, _ what: String) throws(EngineError) {
+        guard !name.isEmpty else { throw .invalidArgument("\(what) is empty") }
+        guard name.utf8.count <= maximumNameLength else {
+            throw .invalidArgument("\(what) is longer than \(maximumNameLength) bytes")
+        }
+        for byte in name.utf8 where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: ",")
+            || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+            throw .invalidArgument("\(what) [\(name)] may not contain spaces, control characters or any of = , : \" \\")
+        }
+    }
+
+    static func checkText(_ text: String, _ what: String, maximum: Int, allowEmpty: Bool) throws(EngineError) {
+        guard allowEmpty || !text.isEmpty else { throw .invalidArgument("\(what) is empty") }
+        guard text.utf8.count <= maximum else { throw .invalidArgument("\(what) is longer than \(maximum) bytes") }
+        for byte in text.utf8 where byte < 0x20 && byte != 0x09 || byte == 0x7F {
+            throw .invalidArgument("\(what) contains a control character")
+        }
+    }
+
+    static func checkSkills(_ skills: [SkillLevel], _ what: String) throws(EngineError) {
+        for skill in skills {
+            try checkName(skill.skill, "skill name in \(what)")
+            guard SkillLevel.levels.contains(skill.level) else {
+                throw .invalidArgument("skill [\(skill.skill)] in \(what) has level \(skill.level); levels are 1 to 5")
+            }
+        }
+    }
+
+    static func checkTier(_ tier: Int, _ what: String) throws(EngineError) {
+        guard (1...maximumTier).contains(tier) else {
+            throw .invalidArgument("\(what) is \(tier); tiers are 1 to \(maximumTier)")
+        }
+    }
+
+    static func checkDuration(_ ms: Int64, _ what: String, minimum: Int64) throws(EngineError) {
+        guard ms >= minimum, ms <= 365 * 86_400_000 else {
+            throw .invalidArgument("\(what) is \(ms) ms; it must be between \(minimum) ms and one year")
+        }
+    }
+
+    static func check(_ capacity: Capacity) throws(EngineError) {
+        guard capacity.perChannel.count == Channel.allCases.count else {
+            throw .invalidArgument("capacity must give one figure per channel")
+        }
+        for channel in Channel.allCases where !(0...Capacity.maximum).contains(capacity[channel]) {
+            throw .invalidArgument("\(channel) capacity is \(capacity[channel]); it must be 0 to \(Capacity.maximum)")
+        }
+        if let total = capacity.total, !(0...Capacity.maximum * 4).contains(total) {
+            throw .invalidArgument("total capacity is \(total); it must be 0 to \(Capacity.maximum * 4)")
+        }
+    }
+
+    static func check(_ config: QueueConfig) throws(EngineError) {
+        try checkName(config.name, "queue name")
+        try checkSkills(config.defaultSkills, "queue [\(config.name)]")
+        try checkTier(config.minimumTier, "minimum tier of queue [\(config.name)]")
+        guard config.sla.milliseconds.count == Priority.allCases.count else {
+            throw .invalidArgument("SLA targets of queue [\(config.name)] must give one figure per priority")
+        }
+        for priority in Priority.allCases {
+            try checkDuration(config.sla[priority], "\(priority) SLA target of queue [\(config.name)]", minimum: 1)
+        }
+        try checkDuration(config.offerTimeoutMs, "offer timeout of queue [\(config.name)]", minimum: 1)
+        try checkDuration(config.wrapUpMs, "wrap-up time of queue [\(config.name)]", minimum: 0)
+    }
+
+    static func check(_ policy: FloorPolicy) throws(EngineError) {
+        try checkDuration(policy.affinityWindowMs, "affinity window", minimum: 0)
+        try checkDuration(policy.realTimeGraceMs, "real-time grace period", minimum: 0)
+        try checkDuration(policy.asyncGraceMs, "email and web grace period", minimum: 0)
+        try checkDuration(policy.declineCooldownMs, "decline cool-down", minimum: 0)
+        guard (1...100).contains(policy.missesBeforeAway) else {
+            throw .invalidArgument("misses before away is \(policy.missesBeforeAway); it must be 1 to 100")
+        }
+        guard (1...100).contains(policy.slaWarningPercent) else {
+            throw .invalidArgument("SLA warning is at \(policy.slaWarningPercent)%; it must be 1 to 100")
+        }
+    }
+
+    func agentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
+        guard let index = agentIndex[id] else { throw .unknownAgent(id) }
+        return index
+    }
+
+    func onlineAgentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
+        let index = try agentSlot(id)
+        guard agents[Int(index)].routing.status != .offline else { throw .agentOffline(id) }
+        return index
+    }
+
+    func ticketSlot(_ id: TicketID) throws(EngineError) -> Int {
+        guard id.raw >= 1, id.raw <= UInt64(tickets.count) else { throw .unknownTicket(id) }
+        return Int(id.raw - 1)
+    }
+
+    func openTicketSlot(_ id: TicketID) throws(EngineError) -> Int {
+        let index = try ticketSlot(id)
+        guard !tickets[index].state.isClosed else { throw .invalidState(id, tickets[index].state) }
+        return index
+    }
+}
