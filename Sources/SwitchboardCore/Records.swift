@@ -97,6 +97,7 @@ struct TicketRecord {
     var ownRequirement: Int32
     /// Queue defaults combined with the ticket's own requirement and any escalation.
     var requirement: Int32
+    /// The tier the ticket itself asks for: its own at submit, raised by escalation.
     var minimumTier: Int
     var createdAt: Int64
     var deadline: Int64

@@ -49,13 +49,16 @@ extension RoutingEngine {
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
     mutating func pickTicket(forAgent index: Int32) -> Int? {
-        decisions &+= 1
         let agent = agents[Int(index)].routing
         guard agent.status == .available, !agent.sessionLost, agent.totalLoad < agent.totalCap else { return nil }
+        let room = agent.load .< agent.channelCap
+        guard any(room) else { return nil }
+        // Only a real search of the index counts as a decision, not "this agent is full".
+        decisions &+= 1
         let eligible = requirementsForGroup[Int(agent.group)]
         var best = -1
         var bestKey = TicketKey(rank: .max, deadline: .max, id: .max)
-        for channel in 0..<4 where agent.load[channel] < agent.channelCap[channel] {
+        for channel in 0..<4 where room[channel] {
             let waiting = waitingRequirements[channel]
             eligible.forEachCommon(with: waiting) { requirement in
                 let slot = requirement * 4 + channel

@@ -19,7 +19,7 @@ extension RoutingEngine {
         tickets.append(TicketRecord(
             customer: submission.customer, subject: submission.subject, queue: queue,
             channel: submission.channel, priority: submission.priority, ownRequirement: own,
-            requirement: requirement, minimumTier: requirements[Int(requirement)].tier,
+            requirement: requirement, minimumTier: submission.minimumTier,
             createdAt: now, deadline: now + config.sla[submission.priority]))
         ticketPositions.append(-1)
         queues[Int(queue)].waiting += 1
