@@ -7,12 +7,15 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
+        .library(name: "SwitchboardProtocol", targets: ["SwitchboardProtocol"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
     ],
     targets: [
         // The routing engine: a pure, deterministic state machine. No I/O, no clock, no actors.
         .target(name: "SwitchboardCore"),
+        // The line codec: commands, replies, pushes; limits and protocol errors.
+        .target(name: "SwitchboardProtocol", dependencies: ["SwitchboardCore"]),
         .executableTarget(
             name: "switchboard",
             dependencies: ["SwitchboardCore"]
@@ -25,6 +28,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: ["SwitchboardCore"]
+        ),
+        .testTarget(
+            name: "SwitchboardProtocolTests",
+            dependencies: ["SwitchboardProtocol", "SwitchboardCore"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,6 +9,14 @@ public struct TicketHistoryEntry: Hashable, Sendable {
     public var agent: AgentID?
     /// More about it: the queue, the new tier, or why the ticket was requeued.
     public var detail: String?
+
+    /// A history step.
+    public init(at: Timestamp, event: String, agent: AgentID?, detail: String?) {
+        self.at = at
+        self.event = event
+        self.agent = agent
+        self.detail = detail
+    }
 }
 
 /// A ticket as the admin views show it.
@@ -33,6 +41,30 @@ public struct TicketInfo: Hashable, Sendable {
     public var slaWarned: Bool
     public var slaBreached: Bool
     public var history: [TicketHistoryEntry]
+
+    /// A ticket view (the client library builds these from listings).
+    public init(
+        id: TicketID, customer: String, channel: Channel, priority: Priority, queue: String, subject: String,
+        state: TicketState, owner: AgentID?, createdAt: Timestamp, deadline: Timestamp, offerExpiresAt: Timestamp?,
+        minimumTier: Int, requiredSkills: [SkillLevel], slaWarned: Bool, slaBreached: Bool, history: [TicketHistoryEntry]
+    ) {
+        self.id = id
+        self.customer = customer
+        self.channel = channel
+        self.priority = priority
+        self.queue = queue
+        self.subject = subject
+        self.state = state
+        self.owner = owner
+        self.createdAt = createdAt
+        self.deadline = deadline
+        self.offerExpiresAt = offerExpiresAt
+        self.minimumTier = minimumTier
+        self.requiredSkills = requiredSkills
+        self.slaWarned = slaWarned
+        self.slaBreached = slaBreached
+        self.history = history
+    }
 }
 
 /// An agent as the admin views show it.
@@ -52,6 +84,25 @@ public struct AgentInfo: Hashable, Sendable {
     /// Offered and assigned tickets, in the order they came.
     public var tickets: [TicketID]
     public var consecutiveMisses: Int
+
+    /// An agent view (the client library builds these from listings).
+    public init(
+        id: AgentID, name: String, status: AgentStatus, sessionLost: Bool, session: String, tier: Int,
+        skills: [SkillLevel], capacity: Capacity, autoAccept: Bool, load: [Int], tickets: [TicketID], consecutiveMisses: Int
+    ) {
+        self.id = id
+        self.name = name
+        self.status = status
+        self.sessionLost = sessionLost
+        self.session = session
+        self.tier = tier
+        self.skills = skills
+        self.capacity = capacity
+        self.autoAccept = autoAccept
+        self.load = load
+        self.tickets = tickets
+        self.consecutiveMisses = consecutiveMisses
+    }
 }
 
 /// A queue's configuration and its figures right now.
@@ -66,6 +117,21 @@ public struct QueueInfo: Hashable, Sendable {
     public var slaBreached: Int
     /// How long the longest-waiting queued ticket has waited, in milliseconds.
     public var oldestWaitMs: Int64?
+
+    /// A queue view (the client library builds these from listings).
+    public init(
+        config: QueueConfig, waiting: Int, offered: Int, assigned: Int, resolved: Int, cancelled: Int,
+        slaBreached: Int, oldestWaitMs: Int64?
+    ) {
+        self.config = config
+        self.waiting = waiting
+        self.offered = offered
+        self.assigned = assigned
+        self.resolved = resolved
+        self.cancelled = cancelled
+        self.slaBreached = slaBreached
+        self.oldestWaitMs = oldestWaitMs
+    }
 }
 
 /// Figures for the whole floor.

@@ -1,0 +1,149 @@
+/// Limits every node enforces on what it reads.
+public struct ProtocolLimits: Hashable, Sendable {
+    /// The longest line accepted, in bytes, without its newline.
+    public var maximumLineBytes: Int
+    /// The most fields and positional values on one line.
+    public var maximumFields: Int
+
+    /// 64 KiB lines, 64 fields.
+    public init(maximumLineBytes: Int = 65_536, maximumFields: Int = 64) {
+        self.maximumLineBytes = maximumLineBytes
+        self.maximumFields = maximumFields
+    }
+}
+
+/// Splits one line's bytes into a `Line`. Works on raw bytes so the node can parse straight
+/// from its read buffer.
+public enum LineParser {
+    /// Parses a line, without its `\n`; a trailing `\r` is dropped.
+    ///
+    /// - Returns: nil for an empty (or all-blank) line, which the protocol ignores.
+    /// - Throws: `ProtocolError` naming what is wrong and where.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: ProtocolLimits = ProtocolLimits()) throws(ProtocolError) -> Line? {
+        var end = bytes.count
+        if end > 0 && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        guard end <= limits.maximumLineBytes else {
+            throw ProtocolError(.lineTooLong, "line is \(end) bytes; the limit is \(limits.maximumLineBytes)")
+        }
+        let body = UnsafeBufferPointer(rebasing: bytes[0..<end])
+        if let position = body.firstIndex(of: 0) {
+            throw ProtocolError(.nulByte, "line contains a NUL byte at column \(position + 1)")
+        }
+        guard let text = String(validating: body, as: UTF8.self) else {
+            throw ProtocolError(.badEncoding, "line is not valid UTF-8")
+        }
+        if looksLikeHTTP(body) {
+            throw ProtocolError(.httpNotSupported, "this port speaks the Switchboard line protocol, not HTTP; see PROTOCOL.md")
+        }
+        return try tokenize(text, limits: limits)
+    }
+
+    /// Parses a line given as a string (tests, tools, log records).
+    public static func parse(_ text: String, limits: ProtocolLimits = ProtocolLimits()) throws(ProtocolError) -> Line? {
+        var copy = text
+        do {
+            return try copy.withUTF8 { buffer in try parse(buffer, limits: limits) }
+        } catch let error as ProtocolError {
+            throw error
+        } catch {
+            throw ProtocolError(.badSyntax, "\(error)")
+        }
+    }
+
+    private static let httpPrefixes: [[UInt8]] = ["GET ", "POST ", "PUT ", "HEAD ", "DELETE ", "OPTIONS ", "PATCH ", "CONNECT ", "Host:", "HTTP/"]
+        .map { Array($0.utf8) }
+
+    static func looksLikeHTTP(_ body: UnsafeBufferPointer<UInt8>) -> Bool {
+        httpPrefixes.contains { prefix in body.count >= prefix.count && zip(prefix, body).allSatisfy { $0 == $1 } }
+    }
+
+    private static func tokenize(_ text: String, limits: ProtocolLimits) throws(ProtocolError) -> Line? {
+        let scalars = Array(text.unicodeScalars)
+        var index = 0
+        func skipBlanks() {
+            while index < scalars.count && (scalars[index] == " " || scalars[index] == "\t") { index += 1 }
+        }
+        func readBare() -> String {
+            var value = String.UnicodeScalarView()
+            while index < scalars.count && scalars[index] != " " && scalars[index] != "\t" {
+                value.append(scalars[index])
+                index += 1
+            }
+            return String(value)
+        }
+        func readValue(column: Int) throws(ProtocolError) -> String {
+            guard index < scalars.count, scalars[index] == "\"" else {
+                let start = index
+                let value = readBare()
+                if value.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || $0 == "=" }) {
+                    throw ProtocolError(.badSyntax, "value at column \(start + 1) contains \", \\ or =; quote it")
+                }
+                return value
+            }
+            index += 1
+            var value = String.UnicodeScalarView()
+            while index < scalars.count {
+                let scalar = scalars[index]
+                index += 1
+                switch scalar {
+                case "\"":
+                    guard index == scalars.count || scalars[index] == " " || scalars[index] == "\t" else {
+                        throw ProtocolError(.badSyntax, "closing quote at column \(index) is followed by [\(scalars[index])]; put a space after it")
+                    }
+                    return String(value)
+                case "\\":
+                    guard index < scalars.count else { break }
+                    let escaped = scalars[index]
+                    index += 1
+                    switch escaped {
+                    case "\"": value.append("\"")
+                    case "\\": value.append("\\")
+                    case "n": value.append("\n")
+                    case "r": value.append("\r")
+                    case "t": value.append("\t")
+                    default: throw ProtocolError(.badSyntax, "unknown escape \\\(escaped) at column \(index - 1); use \\\" \\\\ \\n \\r or \\t")
+                    }
+                default:
+                    value.append(scalar)
+                }
+            }
+            throw ProtocolError(.badSyntax, "quoted value starting at column \(column + 1) has no closing quote")
+        }
+
+        skipBlanks()
+        guard index < scalars.count else { return nil }
+        let verbStart = index
+        let verb = readBare()
+        guard verb.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || $0 == "-" || $0 == "_" }) else {
+            throw ProtocolError(.badSyntax, "verb [\(verb)] at column \(verbStart + 1) must be letters, - and _ only")
+        }
+        var line = Line(verb.uppercased())
+        while true {
+            skipBlanks()
+            guard index < scalars.count else { break }
+            guard line.positional.count + line.fields.count < limits.maximumFields else {
+                throw ProtocolError(.badSyntax, "more than \(limits.maximumFields) arguments on one line")
+            }
+            let start = index
+            var key = String.UnicodeScalarView()
+            while index < scalars.count, isKeyScalar(scalars[index]) {
+                key.append(scalars[index])
+                index += 1
+            }
+            if !key.isEmpty && index < scalars.count && scalars[index] == "=" {
+                index += 1
+                let value = index < scalars.count && scalars[index] != " " && scalars[index] != "\t"
+                    ? try readValue(column: index) : ""
+                line.fields.append(Line.Field(String(key), value))
+            } else {
+                index = start
+                line.positional.append(try readValue(column: start))
+            }
+        }
+        return line
+    }
+
+    @inline(__always) private static func isKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+    }
+}

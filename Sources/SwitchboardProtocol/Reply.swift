@@ -1,0 +1,71 @@
+/// A node's answer to one request. Answers come in request order, so clients may pipeline.
+///
+///     OK ticket=42                 success, with fields
+///     ERR UNKNOWN_TICKET no ticket [42]
+///     TICKET id=42 …               a listing: item lines,
+///     END                          closed by END
+public enum Reply: Hashable, Sendable {
+    /// `OK` and its fields.
+    case ok([Line.Field])
+    /// `ERR CODE message`.
+    case error(code: String, message: String)
+    /// Item lines, then `END`.
+    case listing([Line])
+
+    /// The lines this reply is written as, without newlines.
+    public var lines: [String] {
+        switch self {
+        case .ok(let fields): [Line("OK", [], fields).description]
+        case .error(let code, let message): ["ERR \(code) \(Reply.singleLine(message))"]
+        case .listing(let items): items.map(\.description) + ["END"]
+        }
+    }
+
+    /// An error reply from a protocol error.
+    public static func error(_ error: ProtocolError) -> Reply { .error(code: error.code.rawValue, message: error.message) }
+
+    /// Messages are free text to the end of the line, so newlines inside them become spaces.
+    static func singleLine(_ message: String) -> String {
+        String(message.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+    }
+
+    /// The value of an `OK` field.
+    public func value(_ key: String) -> String? {
+        guard case .ok(let fields) = self else { return nil }
+        return fields.first { $0.key == key }?.value
+    }
+}
+
+/// Reads replies line by line on the client side, given whether the request expects a listing.
+public struct ReplyAssembler: Sendable {
+    private var items: [Line] = []
+
+    /// A fresh assembler.
+    public init() {}
+
+    /// Feeds one reply line. Returns the reply once it is complete, nil while a listing goes on.
+    public mutating func feed(_ text: String, listing: Bool) throws(ProtocolError) -> Reply? {
+        if text.hasPrefix("ERR ") || text == "ERR" {
+            let rest = text.dropFirst(4)
+            let code = rest.prefix { $0 != " " }
+            let message = rest.dropFirst(code.count).drop { $0 == " " }
+            items.removeAll()
+            return .error(code: String(code), message: String(message))
+        }
+        guard let line = try LineParser.parse(text) else {
+            throw ProtocolError(.badSyntax, "empty reply line")
+        }
+        if listing {
+            if line.verb == "END" && line.fields.isEmpty && line.positional.isEmpty {
+                defer { items.removeAll() }
+                return .listing(items)
+            }
+            items.append(line)
+            return nil
+        }
+        guard line.verb == "OK" else {
+            throw ProtocolError(.badSyntax, "expected OK or ERR, got [\(line.verb)]")
+        }
+        return .ok(line.fields)
+    }
+}

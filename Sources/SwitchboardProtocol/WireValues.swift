@@ -1,0 +1,162 @@
+import SwitchboardCore
+
+/// The text forms of domain values on the wire, both ways. One place, so the node, the client
+/// and the log agree.
+public enum WireValue {
+    // MARK: - Numbers and ids
+
+    /// A whole number in a range.
+    public static func integer(_ text: String, _ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int {
+        guard let value = Int(text), range.contains(value) else {
+            throw ProtocolError(.badArgument, "\(key)=\(text) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// A ticket id: a positive whole number.
+    public static func ticket(_ text: String, _ key: String = "ticket") throws(ProtocolError) -> TicketID {
+        guard let value = UInt64(text), value > 0 else {
+            throw ProtocolError(.badArgument, "\(key)=\(text) must be a ticket number (1 or more)")
+        }
+        return TicketID(value)
+    }
+
+    /// `0`/`1`, `true`/`false`, `yes`/`no`.
+    public static func boolean(_ text: String, _ key: String) throws(ProtocolError) -> Bool {
+        switch text {
+        case "1", "true", "yes": return true
+        case "0", "false", "no": return false
+        default: throw ProtocolError(.badArgument, "\(key)=\(text) must be 1 or 0")
+        }
+    }
+
+    // MARK: - Durations
+
+    /// A duration: milliseconds (`1500`, `1500ms`) or with a unit (`30s`, `5m`, `4h`, `1d`).
+    public static func duration(_ text: String, _ key: String) throws(ProtocolError) -> Int64 {
+        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        for (suffix, scale) in units where text.hasSuffix(suffix) {
+            if let value = Int64(text.dropLast(suffix.count)), value >= 0, value <= Int64.max / scale {
+                return value * scale
+            }
+        }
+        if let value = Int64(text), value >= 0 { return value }
+        throw ProtocolError(.badArgument, "\(key)=\(text) must be a duration such as 1500, 30s, 5m, 4h or 1d")
+    }
+
+    /// The shortest exact text of a duration.
+    public static func duration(_ ms: Int64) -> String {
+        for (suffix, scale) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where ms != 0 && ms % scale == 0 {
+            return "\(ms / scale)\(suffix)"
+        }
+        return "\(ms)"
+    }
+
+    // MARK: - Enumerations
+
+    /// A channel name.
+    public static func channel(_ text: String) throws(ProtocolError) -> Channel {
+        guard let value = Channel(name: text) else {
+            throw ProtocolError(.badArgument, "channel=\(text) must be chat, email, phone or web")
+        }
+        return value
+    }
+
+    /// A priority name.
+    public static func priority(_ text: String) throws(ProtocolError) -> Priority {
+        guard let value = Priority(name: text) else {
+            throw ProtocolError(.badArgument, "priority=\(text) must be urgent, high, normal or low")
+        }
+        return value
+    }
+
+    /// An agent status name.
+    public static func status(_ text: String) throws(ProtocolError) -> AgentStatus {
+        guard let value = AgentStatus(name: text) else {
+            throw ProtocolError(.badArgument, "status=\(text) must be available or away")
+        }
+        return value
+    }
+
+    /// A ticket state name.
+    public static func state(_ text: String) throws(ProtocolError) -> TicketState {
+        guard let value = TicketState(name: text) else {
+            throw ProtocolError(.badArgument, "state=\(text) must be queued, offered, assigned, resolved or cancelled")
+        }
+        return value
+    }
+
+    /// A routing strategy name.
+    public static func strategy(_ text: String) throws(ProtocolError) -> RoutingStrategy {
+        guard let value = RoutingStrategy(name: text) else {
+            throw ProtocolError(.badArgument, "strategy=\(text) must be least-loaded, longest-idle or round-robin")
+        }
+        return value
+    }
+
+    // MARK: - Lists
+
+    /// `linux:3,dns,mail:2` (level 1 when omitted). Empty text is no skills.
+    public static func skills(_ text: String, _ key: String = "skills") throws(ProtocolError) -> [SkillLevel] {
+        guard !text.isEmpty else { return [] }
+        var result: [SkillLevel] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let name = parts.first, !name.isEmpty else {
+                throw ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL")
+            }
+            var level = 1
+            if parts.count == 2 {
+                guard let parsed = Int(parts[1]), SkillLevel.levels.contains(parsed) else {
+                    throw ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5")
+                }
+                level = parsed
+            }
+            result.append(SkillLevel(String(name), level: level))
+        }
+        return result
+    }
+
+    /// The text of a skill list.
+    public static func skills(_ skills: [SkillLevel]) -> String {
+        skills.map(\.description).joined(separator: ",")
+    }
+
+    /// `chat:3,email:5,phone:1,web:2,total:6`; channels not named take nothing.
+    public static func capacity(_ text: String) throws(ProtocolError) -> Capacity {
+        var capacity = Capacity()
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
+                throw ProtocolError(.badArgument, "capacity=\(text): [\(item)] must be CHANNEL:N or total:N")
+            }
+            if parts[0] == "total" {
+                capacity.total = value
+            } else if let channel = Channel(name: String(parts[0])) {
+                capacity[channel] = value
+            } else {
+                throw ProtocolError(.badArgument, "capacity=\(text): [\(parts[0])] is not chat, email, phone, web or total")
+            }
+        }
+        return capacity
+    }
+
+    /// `urgent:5m,high:30m,normal:4h,low:1d`; priorities not named keep `base`'s target.
+    public static func sla(_ text: String, base: SLATargets = .standard) throws(ProtocolError) -> SLATargets {
+        var targets = base
+        for item in text.split(separator: ",") {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 2, let priority = Priority(name: String(parts[0])) else {
+                throw ProtocolError(.badArgument, "sla=\(text): [\(item)] must be PRIORITY:DURATION, e.g. urgent:5m")
+            }
+            targets[priority] = try duration(String(parts[1]), "sla \(priority)")
+        }
+        return targets
+    }
+
+    /// The text of SLA targets.
+    public static func sla(_ targets: SLATargets) -> String {
+        Priority.allCases.map { "\($0):\(duration(targets[$0]))" }.joined(separator: ",")
+    }
+}
