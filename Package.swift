@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardProtocol", targets: ["SwitchboardProtocol"]),
+        .library(name: "SwitchboardTransport", targets: ["SwitchboardTransport"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
     ],
@@ -16,9 +17,16 @@ let package = Package(
         .target(name: "SwitchboardCore"),
         // The line codec: commands, replies, pushes; limits and protocol errors.
         .target(name: "SwitchboardProtocol", dependencies: ["SwitchboardCore"]),
+        // TCP: an epoll event loop, listener, connections, line framing, backpressure. No dependencies.
+        .target(name: "SwitchboardTransport"),
+        // The runtime: coordinator, sessions, configuration, auth.
+        .target(
+            name: "SwitchboardNode",
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardTransport"]
+        ),
         .executableTarget(
             name: "switchboard",
-            dependencies: ["SwitchboardCore"]
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode"]
         ),
         .executableTarget(
             name: "switchboard-bench",
@@ -32,6 +40,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardProtocolTests",
             dependencies: ["SwitchboardProtocol", "SwitchboardCore"]
+        ),
+        .testTarget(
+            name: "SwitchboardTransportTests",
+            dependencies: ["SwitchboardTransport"]
         ),
     ],
     swiftLanguageModes: [.v6]

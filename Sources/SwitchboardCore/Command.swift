@@ -98,9 +98,10 @@ public enum Command: Hashable, Sendable {
     case transfer(TicketID, by: AgentID?, to: TransferTarget)
     /// The customer left: the ticket closes wherever it is.
     case cancel(TicketID)
-    /// The sessions held by a node are gone: offers return at once, grace periods start.
+    /// Sessions are gone: those tagged with this node (`node`, or `node#connection` for all of a
+    /// node's), or exactly one (`node#connection`). Offers return at once, grace periods start.
     case nodeDown(String)
-    /// A node's sessions are back: its agents keep their tickets.
+    /// Sessions lost with `nodeDown` are back (same matching): their agents keep their tickets.
     case nodeUp(String)
     /// Time passes: offers expire, wrap-up ends, SLA warnings and breaches fire, grace periods end.
     case tick

@@ -12,6 +12,8 @@ public enum RequeueReason: UInt8, Hashable, Sendable, CustomStringConvertible {
     case sessionLost
     /// The owner logged out or its offer was withdrawn.
     case released
+    /// The customer left (only as the reason a ticket was taken from its agent).
+    case cancelled
 
     /// The wire name.
     public var description: String {
@@ -22,6 +24,7 @@ public enum RequeueReason: UInt8, Hashable, Sendable, CustomStringConvertible {
         case .transferred: "transferred"
         case .sessionLost: "session-lost"
         case .released: "released"
+        case .cancelled: "cancelled"
         }
     }
 }
@@ -51,6 +54,9 @@ public enum Event: Hashable, Sendable {
     case ticketOffered(TicketID, AgentID, expiresAt: Timestamp)
     /// A ticket is now the agent's.
     case ticketAssigned(TicketID, AgentID)
+    /// An offer or assigned ticket was taken from an agent by something other than the
+    /// agent's own decline or resolve (escalation, transfer, cancel, session lost, logout).
+    case ticketRevoked(TicketID, AgentID, reason: RequeueReason)
     /// An agent declined an offer.
     case offerDeclined(TicketID, AgentID)
     /// An offer was not accepted in time.

@@ -155,6 +155,12 @@ extension RoutingEngine {
         return ticketInfo(index)
     }
 
+    /// One ticket without its history (cheaper, for pushes and replies), or nil when no ticket has this id.
+    public func ticketWithoutHistory(_ id: TicketID) -> TicketInfo? {
+        guard let index = try? ticketSlot(id) else { return nil }
+        return ticketInfo(index, withHistory: false)
+    }
+
     /// Tickets, in id order, optionally only those in one state and/or queue.
     public func tickets(state: TicketState? = nil, queue: String? = nil) -> [TicketInfo] {
         let queueFilter = queue.map { queueIndex[$0] ?? -1 }
@@ -165,10 +171,10 @@ extension RoutingEngine {
         }
     }
 
-    func ticketInfo(_ index: Int) -> TicketInfo {
+    func ticketInfo(_ index: Int, withHistory: Bool = true) -> TicketInfo {
         let ticket = tickets[index]
         var steps: [TicketHistoryEntry] = []
-        var cursor = ticket.historyHead
+        var cursor = withHistory ? ticket.historyHead : -1
         while cursor >= 0 {
             let step = history[Int(cursor)]
             steps.append(TicketHistoryEntry(

@@ -107,7 +107,7 @@ extension RoutingEngine {
     }
 
     mutating func nodeDown(_ node: String, events: inout [Event]) {
-        for a in agents.indices where agents[a].session == node
+        for a in agents.indices where Self.session(agents[a].session, belongsTo: node)
             && agents[a].routing.status != .offline && !agents[a].routing.sessionLost {
             let index = Int32(a)
             agents[a].routing.sessionLost = true
@@ -122,11 +122,17 @@ extension RoutingEngine {
     }
 
     mutating func nodeUp(_ node: String, events: inout [Event]) {
-        for a in agents.indices where agents[a].session == node && agents[a].routing.sessionLost {
+        for a in agents.indices where Self.session(agents[a].session, belongsTo: node) && agents[a].routing.sessionLost {
             agents[a].routing.sessionLost = false
             events.append(.agentSessionRestored(agents[a].id))
             reindexAgent(Int32(a))
             fill(Int32(a), events: &events)
         }
+    }
+
+    /// A session tag is `node` or `node#connection`: a node going down takes all its sessions,
+    /// a connection going down only its own.
+    static func session(_ tag: String, belongsTo node: String) -> Bool {
+        tag == node || (tag.hasPrefix(node) && tag.utf8.dropFirst(node.utf8.count).first == UInt8(ascii: "#"))
     }
 }

@@ -181,7 +181,8 @@ extension RoutingEngine {
     /// `front` puts it ahead of tickets waiting in deadline order.
     mutating func requeue(_ index: Int, reason: RequeueReason, front: Bool, events: inout [Event]) {
         dequeueWaiting(index)
-        detach(index)
+        let holder = detach(index)
+        if holder >= 0 { events.append(.ticketRevoked(TicketID(UInt64(index + 1)), agents[Int(holder)].id, reason: reason)) }
         if front { tickets[index].rank = 0 }
         setState(index, .queued)
         record(index, .requeued, agent: -1, detail: Int32(reason.rawValue))

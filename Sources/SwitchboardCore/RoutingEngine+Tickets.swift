@@ -151,6 +151,7 @@ extension RoutingEngine {
             tickets[index].owner = receiver
             setState(index, .assigned)
             record(index, .transferredToAgent, agent: receiver)
+            if owner >= 0 { events.append(.ticketRevoked(id, agents[Int(owner)].id, reason: .transferred)) }
             events.append(.ticketTransferred(id, to: target))
             events.append(.ticketAssigned(id, targetID))
             reindexAgent(receiver)
@@ -164,6 +165,7 @@ extension RoutingEngine {
         let owner = detach(index)
         setState(index, .cancelled)
         record(index, .cancelled, agent: owner)
+        if owner >= 0 { events.append(.ticketRevoked(id, agents[Int(owner)].id, reason: .cancelled)) }
         events.append(.ticketCancelled(id))
         if owner >= 0 { fill(owner, events: &events) }
     }

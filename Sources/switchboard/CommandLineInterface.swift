@@ -8,6 +8,7 @@ enum CommandLineInterface {
     USAGE: switchboard <subcommand> [options]
 
     SUBCOMMANDS:
+      node       Run a node (see 'switchboard node --help')
       demo       Run a simulated support floor through the routing engine and narrate it
       version    Print the version
 
@@ -16,7 +17,7 @@ enum CommandLineInterface {
 
     static let version = "0.1.0"
 
-    static func run(_ arguments: [String]) -> Int32 {
+    static func run(_ arguments: [String]) async -> Int32 {
         guard let subcommand = arguments.first else {
             print(usage)
             return 2
@@ -26,6 +27,8 @@ enum CommandLineInterface {
             switch subcommand {
             case "demo":
                 try Demo.run(rest)
+            case "node":
+                try await NodeCommand.run(rest)
             case "version", "--version":
                 print("switchboard \(version)")
             case "help", "--help", "-h":

@@ -1,0 +1,125 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardProtocol
+import SwitchboardTransport
+
+/// What reaches the coordinator: batches of lines and connection events from the transport,
+/// and the timer that drives `tick`.
+enum NodeInput: Sendable {
+    case batch(InboundBatch)
+    case timer
+    case stop
+}
+
+/// Owns the routing engine on a node. Every state change goes one way: a request becomes a
+/// command, the command is proposed, and once committed it is applied and answered. For now
+/// a command commits as soon as it is proposed; the durable log and then Raft plug into
+/// `commit(_:)` without changing the callers.
+///
+/// The coordinator takes whole batches (all lines one event-loop turn read), so it costs one
+/// actor hop per batch, not per request.
+actor Coordinator {
+    let configuration: NodeConfiguration
+    let log: Log
+    let tokens: TokenTable
+    let startedAt = Date()
+    var engine: RoutingEngine
+    var sessions: [UInt64: Session] = [:]
+    var agentConnections: [AgentID: Connection] = [:]
+    var outbound = OutboundLines()
+    var events: [Event] = []
+    var limits: ProtocolLimits
+
+    init(configuration: NodeConfiguration, log: Log) throws(EngineError) {
+        self.configuration = configuration
+        self.log = log
+        tokens = TokenTable(configuration.tokens.map { ($0.token, $0.role) })
+        limits = ProtocolLimits(maximumLineBytes: configuration.maximumLineBytes)
+        engine = RoutingEngine(policy: configuration.policy)
+        let now = Self.clock()
+        for queue in configuration.queues {
+            _ = try engine.apply(.upsertQueue(queue), at: now)
+        }
+    }
+
+    /// Wall-clock time in milliseconds: the leader stamps every command with it.
+    static func clock() -> Timestamp {
+        var spec = timespec()
+        clock_gettime(CLOCK_REALTIME, &spec)
+        return Timestamp(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
+    }
+
+    /// Consumes inputs until the stream ends or `.stop` arrives.
+    func run(_ inputs: AsyncStream<NodeInput>) async {
+        for await input in inputs {
+            switch input {
+            case .batch(let batch): handle(batch)
+            case .timer: tickIfDue()
+            case .stop: return
+            }
+        }
+    }
+
+    /// The number of open client connections.
+    var connectionCount: Int { sessions.count }
+
+    // MARK: - Batches
+
+    func handle(_ batch: InboundBatch) {
+        let now = Self.clock()
+        batch.forEachItem { item, bytes in
+            switch item.event {
+            case .opened:
+                sessions[item.connection.id] = Session(connection: item.connection, role: tokens.isEmpty ? .admin : nil)
+                log.debug("connection opened [\(item.connection.id)] from [\(item.connection.peer)]")
+            case .line:
+                guard sessions[item.connection.id] != nil else { return }
+                handleLine(bytes, on: item.connection, at: now)
+            case .oversizedLine:
+                let error = ProtocolError(.lineTooLong, "line is over \(configuration.maximumLineBytes) bytes; the limit is \(configuration.maximumLineBytes)")
+                outbound.append(item.connection, Reply.error(error).lines)
+                log.warning("client error [\(item.connection.id)] [\(error.code.rawValue)]")
+            case .closed(let reason):
+                connectionClosed(item.connection, reason: reason, at: now)
+            }
+        }
+        outbound.flush()
+    }
+
+    private func handleLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection, at now: Timestamp) {
+        let request: Request
+        do {
+            guard let line = try LineParser.parse(bytes, limits: limits) else { return }
+            request = try Request(line)
+        } catch {
+            outbound.append(connection, Reply.error(error).lines)
+            log.warning("client error [\(connection.id)] [\(error.code.rawValue)]")
+            if error.code == .httpNotSupported { outbound.closeAfterFlush(connection) }
+            return
+        }
+        let reply = respond(to: request, on: connection, at: now)
+        outbound.append(connection, reply.lines)
+        if case .quit = request { outbound.closeAfterFlush(connection) }
+    }
+
+    private func connectionClosed(_ connection: Connection, reason: CloseReason, at now: Timestamp) {
+        guard let session = sessions.removeValue(forKey: connection.id) else { return }
+        switch reason {
+        case .slowReader, .error, .idleTimeout: log.warning("connection closed [\(connection.id)] [\(reason)]")
+        default: log.debug("connection closed [\(connection.id)] [\(reason)]")
+        }
+        guard let agent = session.agent, agentConnections[agent] === connection else { return }
+        agentConnections[agent] = nil
+        log.info("agent session lost [\(agent)] [\(reason)]")
+        _ = execute(.nodeDown(session.tag(node: configuration.id)), at: now, suppressing: nil)
+    }
+
+    // MARK: - Time
+
+    func tickIfDue() {
+        let now = Self.clock()
+        guard let due = engine.nextDeadline, due <= now else { return }
+        _ = execute(.tick, at: now, suppressing: nil)
+        outbound.flush()
+    }
+}

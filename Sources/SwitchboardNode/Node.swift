@@ -1,0 +1,94 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardProtocol
+import SwitchboardTransport
+
+/// A running Switchboard node: an event loop serving the line protocol, feeding one
+/// coordinator that owns the routing engine.
+///
+///     let node = try await Node.start(configuration, log: Log())
+///     print(node.port)
+///     await node.stop()
+public final class Node: Sendable {
+    /// The port the node listens on (the one chosen by the system when 0 was asked).
+    public let port: Int
+    /// The address the node listens on, as text.
+    public let address: String
+    let coordinator: Coordinator
+    private let loop: EventLoop
+    private let listener: TCPListener
+    private let inputs: AsyncStream<NodeInput>.Continuation
+    private let running: Task<Void, Never>
+    private let timer: Task<Void, Never>
+    private let log: Log
+
+    private init(port: Int, address: String, coordinator: Coordinator, loop: EventLoop, listener: TCPListener,
+                 inputs: AsyncStream<NodeInput>.Continuation, running: Task<Void, Never>, timer: Task<Void, Never>, log: Log) {
+        self.port = port
+        self.address = address
+        self.coordinator = coordinator
+        self.loop = loop
+        self.listener = listener
+        self.inputs = inputs
+        self.running = running
+        self.timer = timer
+        self.log = log
+    }
+
+    /// Validates the configuration, builds the floor, and starts listening.
+    ///
+    /// - Throws: `ConfigurationError` for a bad configuration, `EngineError` for a queue the
+    ///   engine refuses, `TransportError` when the address cannot be bound.
+    public static func start(_ configuration: NodeConfiguration, log: Log) async throws -> Node {
+        try configuration.validate()
+        let coordinator = try Coordinator(configuration: configuration, log: log)
+        let (stream, continuation) = AsyncStream<NodeInput>.makeStream(bufferingPolicy: .unbounded)
+        let loop = try EventLoop(name: "switchboard-io")
+        try loop.start()
+        let handler = InboundHandler { batch in continuation.yield(.batch(batch)) }
+        var options = ListenerOptions(
+            maximumConnections: configuration.maximumConnections,
+            authenticationTimeout: configuration.tokens.isEmpty ? .zero : .milliseconds(configuration.authTimeoutMs))
+        options.connection = ConnectionOptions(
+            maximumLineBytes: configuration.maximumLineBytes, maximumOutboundBytes: configuration.maximumOutboundBytes)
+        let listener: TCPListener
+        do {
+            listener = try TCPListener(
+                host: configuration.listen.host, port: configuration.listen.port, options: options, on: loop,
+                handler: handler, onEvent: { event in Node.report(event, log: log) })
+        } catch {
+            loop.stop()
+            throw error
+        }
+        let running = Task.detached { await coordinator.run(stream) }
+        let timer = Task.detached {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+                continuation.yield(.timer)
+            }
+        }
+        log.info("started [\(configuration.id)] listening [\(listener.address)] tokens [\(configuration.tokens.isEmpty ? "none, loopback only" : "\(configuration.tokens.count)")] queues [\(configuration.queues.count)]")
+        return Node(port: listener.port, address: listener.address, coordinator: coordinator, loop: loop,
+                    listener: listener, inputs: continuation, running: running, timer: timer, log: log)
+    }
+
+    /// Stops listening, closes every connection, and waits for the coordinator to finish.
+    public func stop() async {
+        timer.cancel()
+        listener.close()
+        loop.stop()
+        inputs.yield(.stop)
+        inputs.finish()
+        await running.value
+        log.info("stopped")
+    }
+
+    private static func report(_ event: ListenerEvent, log: Log) {
+        switch event {
+        case .rejected(let peer, let reason): log.warning("connection refused from [\(peer)] [\(reason)]")
+        case .descriptorsExhausted(let error, let dropped, let paused):
+            log.error("out of file descriptors [\(error)] dropped [\(dropped)] paused [\(paused)]; raise the limit (ulimit -n) or lower max_connections")
+        case .acceptFailed(let error): log.error("accept failed [\(error)]")
+        }
+    }
+}

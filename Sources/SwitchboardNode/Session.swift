@@ -1,0 +1,51 @@
+import SwitchboardCore
+import SwitchboardTransport
+
+/// What the coordinator knows about one client connection.
+struct Session {
+    let connection: Connection
+    /// Set by a good `AUTH` (or at once on an open node).
+    var role: Role?
+    /// The agent logged in on this connection, whose pushes it receives.
+    var agent: AgentID?
+    /// Bad `AUTH` attempts so far.
+    var failedAuths = 0
+
+    /// The engine's session tag for an agent logged in here: node and connection, so that the
+    /// connection's loss marks exactly this session lost.
+    func tag(node: String) -> String { "\(node)#\(connection.id)" }
+}
+
+/// Output for connections collected while a batch is processed, sent once per connection at
+/// the end so that a batch costs one `send` per connection, not one per reply.
+struct OutboundLines {
+    private var buffers: [UInt64: (connection: Connection, bytes: [UInt8], close: Bool)] = [:]
+    private var order: [UInt64] = []
+
+    mutating func append(_ connection: Connection, _ lines: [String]) {
+        if buffers[connection.id] == nil {
+            buffers[connection.id] = (connection, [], false)
+            order.append(connection.id)
+        }
+        for line in lines {
+            buffers[connection.id]!.bytes.append(contentsOf: line.utf8)
+            buffers[connection.id]!.bytes.append(UInt8(ascii: "\n"))
+        }
+    }
+
+    mutating func closeAfterFlush(_ connection: Connection) {
+        append(connection, [])
+        buffers[connection.id]!.close = true
+    }
+
+    /// Sends everything collected and starts over.
+    mutating func flush() {
+        for id in order {
+            guard let entry = buffers[id] else { continue }
+            if !entry.bytes.isEmpty { _ = entry.connection.send(entry.bytes) }
+            if entry.close { entry.connection.closeAfterFlush() }
+        }
+        buffers.removeAll(keepingCapacity: true)
+        order.removeAll(keepingCapacity: true)
+    }
+}
