@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardProtocol", targets: ["SwitchboardProtocol"]),
+        .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .library(name: "SwitchboardTransport", targets: ["SwitchboardTransport"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
         .executable(name: "switchboard-bench", targets: ["switchboard-bench"]),
@@ -24,9 +25,14 @@ let package = Package(
             name: "SwitchboardNode",
             dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardTransport"]
         ),
+        // An async client over one connection: used by the CLI, the benchmarks and the tests.
+        .target(
+            name: "SwitchboardClient",
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardTransport"]
+        ),
         .executableTarget(
             name: "switchboard",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode"]
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode", "SwitchboardClient"]
         ),
         .executableTarget(
             name: "switchboard-bench",
@@ -36,6 +42,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardCoreTests",
             dependencies: ["SwitchboardCore"]
+        ),
+        .testTarget(
+            name: "SwitchboardNodeTests",
+            dependencies: ["SwitchboardNode", "SwitchboardClient", "SwitchboardProtocol", "SwitchboardCore", "SwitchboardTransport"]
         ),
         .testTarget(
             name: "SwitchboardProtocolTests",

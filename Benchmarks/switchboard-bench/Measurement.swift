@@ -30,6 +30,27 @@ enum Probe {
         return usage.ru_maxrss * 1024
     }
 
+    /// Involuntary context switches of this process so far (getrusage ru_nivcsw).
+    static func involuntaryContextSwitches() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_nivcsw
+    }
+
+    /// The 1-minute load average (first field of /proc/loadavg), or nil when unreadable.
+    static func loadAverage() -> Double? {
+        let fd = open("/proc/loadavg", O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0, let field = buffer[0..<count].split(separator: UInt8(ascii: " ")).first else { return nil }
+        return Double(String(decoding: field, as: UTF8.self))
+    }
+
+    /// Online processors.
+    static var processors: Int { sysconf(Int32(_SC_NPROCESSORS_ONLN)) }
+
     /// Current resident set size (second field of /proc/self/statm), in bytes.
     static func residentBytes() -> Int {
         let fd = open("/proc/self/statm", O_RDONLY)
@@ -68,7 +89,8 @@ struct PhaseRecorder {
     var applyLatency: [[UInt32]] = [[], [], []]
     /// One entry per decision: its apply's latency divided by the decisions that apply made.
     var perDecision: [UInt32] = []
-    var assignments: UInt64 = 0
+    /// Per kind: tickets the engine gave to an agent during those applies.
+    var assignments = [UInt64](repeating: 0, count: 3)
     var appliesWithoutDecision = 0
 
     init(expectedApplies: Int = 0) {
@@ -101,13 +123,13 @@ struct PhaseRecorder {
             let latency = applyLatency[kind.rawValue]
             kinds.append(KindSummary(
                 kind: kind, applies: applies[kind.rawValue], decisions: decisions[kind.rawValue],
-                nanoseconds: nanoseconds[kind.rawValue],
+                assignments: assignments[kind.rawValue], nanoseconds: nanoseconds[kind.rawValue],
                 p50: Percentile.of(latency, 0.50), p99: Percentile.of(latency, 0.99),
                 p999: Percentile.of(latency, 0.999), max: latency.last.map(UInt64.init) ?? 0))
         }
         let summary = PhaseSummary(
             applies: applies.reduce(0, +), decisions: decisions.reduce(0, +), nanoseconds: nanoseconds.reduce(0, +),
-            assignments: assignments, appliesWithoutDecision: appliesWithoutDecision,
+            assignments: assignments.reduce(0, +), appliesWithoutDecision: appliesWithoutDecision,
             p50: Percentile.of(perDecision, 0.50), p99: Percentile.of(perDecision, 0.99),
             p999: Percentile.of(perDecision, 0.999), max: perDecision.last.map(UInt64.init) ?? 0,
             byKind: kinds)
@@ -131,6 +153,7 @@ struct KindSummary {
     let kind: TimedKind
     let applies: Int
     let decisions: UInt64
+    let assignments: UInt64
     let nanoseconds: UInt64
     let p50: UInt64
     let p99: UInt64
