@@ -37,3 +37,41 @@ struct Bitset: Hashable {
         }
     }
 }
+
+/// A set that only grows, kept both as bits and as the list of its non-zero words, so that
+/// intersecting it with a dense bitset visits only the words where it has members. Eligibility
+/// ("which requirements can this group serve") is sparse over thousands of requirements.
+struct GrowingBitset: Hashable {
+    private(set) var bits = Bitset()
+    /// Indices of the words of `bits` that are not zero, ascending.
+    private(set) var nonZeroWords: [Int32] = []
+
+    @inline(__always) func contains(_ member: Int) -> Bool { bits.contains(member) }
+
+    mutating func insert(_ member: Int) {
+        let word = member >> 6
+        let wasZero = word >= bits.words.count || bits.words[word] == 0
+        bits.insert(member)
+        if wasZero {
+            let position = nonZeroWords.firstIndex { Int($0) > word } ?? nonZeroWords.count
+            nonZeroWords.insert(Int32(word), at: position)
+        }
+    }
+
+    /// Calls `body` with each member of `self ∩ other`, in ascending order.
+    @inline(__always) func forEachCommon(with other: Bitset, _ body: (Int) -> Void) {
+        bits.words.withUnsafeBufferPointer { a in
+            other.words.withUnsafeBufferPointer { b in
+                for word in nonZeroWords {
+                    let index = Int(word)
+                    guard index < b.count else { break }
+                    var common = a[index] & b[index]
+                    while common != 0 {
+                        body(index << 6 | common.trailingZeroBitCount)
+                        common &= common - 1
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,98 +1,121 @@
 /// A binary min-heap of small integer handles (agent or ticket indices) ordered by a key,
-/// which also knows where each handle sits so that any handle can be re-keyed or removed
-/// in O(log n). The positions live in a table the caller owns (`positions[handle]`, -1 when
-/// absent), because one table serves every heap a kind of handle can be in.
+/// which also knows where each handle sits so that any handle can be re-keyed or removed in
+/// O(log n). Keys and handles sit side by side in one buffer. The positions live in a table
+/// the caller owns — slot `handle * stride + offset`, -1 when absent — because one table
+/// serves every heap a kind of handle can be in.
 struct IndexedHeap<Key: Comparable> {
-    private(set) var keys: [Key] = []
-    private(set) var handles: [Int32] = []
+    struct Entry {
+        var key: Key
+        var handle: Int32
+    }
 
-    var count: Int { handles.count }
-    var isEmpty: Bool { handles.isEmpty }
+    private(set) var entries: [Entry] = []
+    let stride: Int
+    let offset: Int
 
-    /// The smallest key's handle. Complexity: O(1).
-    var top: Int32? { handles.first }
-    var topKey: Key? { keys.first }
+    init(stride: Int = 1, offset: Int = 0) {
+        self.stride = stride
+        self.offset = offset
+    }
+
+    var count: Int { entries.count }
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// The smallest entry. Complexity: O(1).
+    var top: Entry? { entries.first }
+
+    @inline(__always) private func slot(_ handle: Int32) -> Int { Int(handle) &* stride &+ offset }
 
     /// Adds a handle that is not in this heap. Complexity: O(log n).
-    mutating func insert(_ handle: Int32, key: Key, positions: inout [Int32]) {
-        keys.append(key)
-        handles.append(handle)
-        positions[Int(handle)] = Int32(handles.count - 1)
-        siftUp(from: handles.count - 1, positions: &positions)
+    mutating func insert<P: PositionTable>(_ handle: Int32, key: Key, positions: inout P) {
+        entries.append(Entry(key: key, handle: handle))
+        siftUp(Entry(key: key, handle: handle), from: entries.count - 1, positions: &positions)
     }
 
     /// Changes the key of a handle in this heap. Complexity: O(log n).
-    mutating func update(_ handle: Int32, key: Key, positions: inout [Int32]) {
-        let index = Int(positions[Int(handle)])
-        let old = keys[index]
-        keys[index] = key
-        if key < old { siftUp(from: index, positions: &positions) } else { siftDown(from: index, positions: &positions) }
+    mutating func update<P: PositionTable>(_ handle: Int32, key: Key, positions: inout P) {
+        let index = Int(positions.position(slot(handle)))
+        let old = entries[index].key
+        if key < old {
+            siftUp(Entry(key: key, handle: handle), from: index, positions: &positions)
+        } else if old < key {
+            siftDown(Entry(key: key, handle: handle), from: index, positions: &positions)
+        }
     }
 
     /// Removes a handle that is in this heap. Complexity: O(log n).
-    mutating func remove(_ handle: Int32, positions: inout [Int32]) {
-        let index = Int(positions[Int(handle)])
-        positions[Int(handle)] = -1
-        let last = handles.count - 1
-        if index != last {
-            keys[index] = keys[last]
-            handles[index] = handles[last]
-            positions[Int(handles[index])] = Int32(index)
-        }
-        keys.removeLast()
-        handles.removeLast()
-        if index < handles.count {
-            siftDown(from: index, positions: &positions)
-            siftUp(from: index, positions: &positions)
+    mutating func remove<P: PositionTable>(_ handle: Int32, positions: inout P) {
+        let index = Int(positions.position(slot(handle)))
+        positions.setPosition(slot(handle), -1)
+        let last = entries.removeLast()
+        guard index < entries.count else { return }
+        if index > 0 && last.key < entries[(index - 1) >> 1].key {
+            siftUp(last, from: index, positions: &positions)
+        } else {
+            siftDown(last, from: index, positions: &positions)
         }
     }
 
-    /// Removes and returns the smallest handle. Complexity: O(log n).
-    mutating func popTop(positions: inout [Int32]) -> Int32? {
-        guard let handle = handles.first else { return nil }
-        remove(handle, positions: &positions)
-        return handle
+    /// Removes and returns the smallest entry. Complexity: O(log n).
+    mutating func popTop<P: PositionTable>(positions: inout P) -> Entry? {
+        guard let first = entries.first else { return nil }
+        remove(first.handle, positions: &positions)
+        return first
     }
 
-    /// Every handle, in no particular order.
-    var allHandles: [Int32] { handles }
-
-    private mutating func siftUp(from start: Int, positions: inout [Int32]) {
+    /// Places `entry` at or above `start`, moving larger parents down.
+    private mutating func siftUp<P: PositionTable>(_ entry: Entry, from start: Int, positions: inout P) {
         var child = start
-        let key = keys[child]
-        let handle = handles[child]
         while child > 0 {
             let parent = (child - 1) >> 1
-            guard key < keys[parent] else { break }
-            keys[child] = keys[parent]
-            handles[child] = handles[parent]
-            positions[Int(handles[child])] = Int32(child)
+            let above = entries[parent]
+            guard entry.key < above.key else { break }
+            entries[child] = above
+            positions.setPosition(slot(above.handle), Int32(child))
             child = parent
         }
-        keys[child] = key
-        handles[child] = handle
-        positions[Int(handle)] = Int32(child)
+        entries[child] = entry
+        positions.setPosition(slot(entry.handle), Int32(child))
     }
 
-    private mutating func siftDown(from start: Int, positions: inout [Int32]) {
-        let count = handles.count
+    /// Places `entry` at or below `start`, moving smaller children up.
+    private mutating func siftDown<P: PositionTable>(_ entry: Entry, from start: Int, positions: inout P) {
+        let count = entries.count
         var parent = start
-        let key = keys[parent]
-        let handle = handles[parent]
         while true {
             var child = 2 * parent + 1
             guard child < count else { break }
-            if child + 1 < count && keys[child + 1] < keys[child] { child += 1 }
-            guard keys[child] < key else { break }
-            keys[parent] = keys[child]
-            handles[parent] = handles[child]
-            positions[Int(handles[parent])] = Int32(parent)
+            if child + 1 < count && entries[child + 1].key < entries[child].key { child += 1 }
+            let below = entries[child]
+            guard below.key < entry.key else { break }
+            entries[parent] = below
+            positions.setPosition(slot(below.handle), Int32(parent))
             parent = child
         }
-        keys[parent] = key
-        handles[parent] = handle
-        positions[Int(handle)] = Int32(parent)
+        entries[parent] = entry
+        positions.setPosition(slot(entry.handle), Int32(parent))
     }
+}
+
+/// Where each handle sits in its heap. The positions live inside the agent and ticket
+/// records, so that moving a handle in a heap touches a record the decision reads anyway.
+protocol PositionTable {
+    func position(_ slot: Int) -> Int32
+    mutating func setPosition(_ slot: Int, _ position: Int32)
+}
+
+/// Agents: slot = agent * 16 + strategy * 4 + channel.
+extension Array: PositionTable where Element == AgentRecord {
+    @inline(__always) func position(_ slot: Int) -> Int32 { self[slot >> 4].routing.heapPositions[slot & 15] }
+    @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) {
+        self[slot >> 4].routing.heapPositions[slot & 15] = position
+    }
+}
+
+/// Tickets: slot = ticket index (a ticket waits in at most one heap).
+extension SegmentedArray: PositionTable where Element == TicketRecord {
+    @inline(__always) func position(_ slot: Int) -> Int32 { self[slot].heapPosition }
+    @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) { self[slot].heapPosition = position }
 }
 
 /// A plain binary min-heap (no handles), for timers.
@@ -108,10 +131,11 @@ struct MinHeap<Element: Comparable> {
         var child = elements.count - 1
         while child > 0 {
             let parent = (child - 1) >> 1
-            guard elements[child] < elements[parent] else { break }
-            elements.swapAt(child, parent)
+            guard element < elements[parent] else { break }
+            elements[child] = elements[parent]
             child = parent
         }
+        elements[child] = element
     }
 
     mutating func popMin() -> Element? {
@@ -119,17 +143,17 @@ struct MinHeap<Element: Comparable> {
         let first = elements[0]
         let last = elements.removeLast()
         guard !elements.isEmpty else { return first }
-        elements[0] = last
         var parent = 0
         let count = elements.count
         while true {
             var child = 2 * parent + 1
             guard child < count else { break }
             if child + 1 < count && elements[child + 1] < elements[child] { child += 1 }
-            guard elements[child] < elements[parent] else { break }
-            elements.swapAt(child, parent)
+            guard elements[child] < last else { break }
+            elements[parent] = elements[child]
             parent = child
         }
+        elements[parent] = last
         return first
     }
 
@@ -137,4 +161,35 @@ struct MinHeap<Element: Comparable> {
 }
 
 extension IndexedHeap: Sendable where Key: Sendable {}
+extension IndexedHeap.Entry: Sendable where Key: Sendable {}
 extension MinHeap: Sendable where Element: Sendable {}
+
+/// An array that grows in fixed chunks: appending never copies what is already stored, so a
+/// floor with millions of tickets never stalls on one big reallocation.
+struct SegmentedArray<Element> {
+    private static var chunkShift: Int { 14 }
+    private static var chunkMask: Int { (1 << chunkShift) - 1 }
+    private var chunks: [[Element]] = []
+    private(set) var count = 0
+
+    var indices: Range<Int> { 0..<count }
+    var isEmpty: Bool { count == 0 }
+
+    subscript(index: Int) -> Element {
+        @inline(__always) get { chunks[index >> Self.chunkShift][index & Self.chunkMask] }
+        @inline(__always) _modify { yield &chunks[index >> Self.chunkShift][index & Self.chunkMask] }
+        @inline(__always) set { chunks[index >> Self.chunkShift][index & Self.chunkMask] = newValue }
+    }
+
+    mutating func append(_ element: Element) {
+        if count & Self.chunkMask == 0 {
+            var chunk: [Element] = []
+            chunk.reserveCapacity(1 << Self.chunkShift)
+            chunks.append(chunk)
+        }
+        chunks[chunks.count - 1].append(element)
+        count += 1
+    }
+}
+
+extension SegmentedArray: Sendable where Element: Sendable {}

@@ -163,7 +163,7 @@ extension RoutingEngine {
 
     /// Tickets, in id order, optionally only those in one state and/or queue.
     public func tickets(state: TicketState? = nil, queue: String? = nil) -> [TicketInfo] {
-        let queueFilter = queue.map { queueIndex[$0] ?? -1 }
+        let queueFilter = queue.map { queueNames.find($0) ?? -1 }
         return tickets.indices.compactMap { index in
             if let state, tickets[index].state != state { return nil }
             if let queueFilter, tickets[index].queue != queueFilter { return nil }
@@ -174,23 +174,33 @@ extension RoutingEngine {
     func ticketInfo(_ index: Int, withHistory: Bool = true) -> TicketInfo {
         let ticket = tickets[index]
         var steps: [TicketHistoryEntry] = []
-        var cursor = withHistory ? ticket.historyHead : -1
-        while cursor >= 0 {
-            let step = history[Int(cursor)]
-            steps.append(TicketHistoryEntry(
-                at: Timestamp(milliseconds: step.at), event: step.kind.name,
-                agent: step.agent >= 0 ? agents[Int(step.agent)].id : nil, detail: historyDetail(step)))
-            cursor = step.next
+        if withHistory {
+            for step in historyRecords(of: index) {
+                steps.append(TicketHistoryEntry(
+                    at: Timestamp(milliseconds: step.at), event: step.kind.name,
+                    agent: step.agent >= 0 ? agents[Int(step.agent)].id : nil, detail: historyDetail(step)))
+            }
         }
         let requirement = requirements[Int(ticket.requirement)]
         return TicketInfo(
-            id: TicketID(UInt64(index + 1)), customer: ticket.customer, channel: ticket.channel,
-            priority: ticket.priority, queue: queues[Int(ticket.queue)].config.name, subject: ticket.subject,
+            id: TicketID(UInt64(index + 1)), customer: customers[ticket.customer], channel: ticket.channel,
+            priority: ticket.priority, queue: queues[Int(ticket.queue)].config.name, subject: ticketSubjects[index],
             state: ticket.state, owner: ticket.owner >= 0 ? agents[Int(ticket.owner)].id : nil,
             createdAt: Timestamp(milliseconds: ticket.createdAt), deadline: Timestamp(milliseconds: ticket.deadline),
             offerExpiresAt: ticket.state == .offered ? Timestamp(milliseconds: ticket.offerExpiresAt) : nil,
             minimumTier: requirement.tier, requiredSkills: unpackSkills(requirement.skills),
             slaWarned: ticket.slaWarned, slaBreached: ticket.slaBreached, history: steps)
+    }
+
+    /// A ticket's history records, oldest first.
+    func historyRecords(of index: Int) -> [HistoryRecord] {
+        var steps: [HistoryRecord] = []
+        var cursor = tickets[index].historyTail
+        while cursor >= 0 {
+            steps.append(history[Int(cursor)])
+            cursor = history[Int(cursor)].previous
+        }
+        return steps.reversed()
     }
 
     private func historyDetail(_ step: HistoryRecord) -> String? {
@@ -204,7 +214,7 @@ extension RoutingEngine {
 
     /// One agent, or nil when no agent with this id ever logged in.
     public func agent(_ id: AgentID) -> AgentInfo? {
-        agentIndex[id].map { agentInfo(Int($0)) }
+        agentNames.find(id.name).map { agentInfo(Int($0)) }
     }
 
     /// Every agent that ever logged in, in login order.
@@ -223,7 +233,7 @@ extension RoutingEngine {
 
     /// One queue with its figures, or nil when there is no such queue.
     public func queue(_ name: String) -> QueueInfo? {
-        queueIndex[name].map { queueInfo(Int($0)) }
+        queueNames.find(name).map { queueInfo(Int($0)) }
     }
 
     /// Every queue, in creation order.
@@ -236,8 +246,8 @@ extension RoutingEngine {
         var oldest: Int64?
         if queue.waiting > 0 {
             for slot in ticketHeaps.indices {
-                for handle in ticketHeaps[slot].allHandles where tickets[Int(handle)].queue == Int32(index) {
-                    oldest = Swift.min(oldest ?? .max, tickets[Int(handle)].createdAt)
+                for entry in ticketHeaps[slot].entries where tickets[Int(entry.handle)].queue == Int32(index) {
+                    oldest = Swift.min(oldest ?? .max, tickets[Int(entry.handle)].createdAt)
                 }
             }
         }

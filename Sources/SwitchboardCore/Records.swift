@@ -33,6 +33,8 @@ struct AgentRouting {
     var lastOfferSeq: UInt64 = 0
     /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
     var readyMask: UInt8 = 0
+    /// Where the agent sits in its group's heaps, by `strategy * 4 + channel` (derived).
+    var heapPositions = SIMD16<Int32>(repeating: -1)
 
     @inline(__always) var totalLoad: Int32 { load.wrappedSum() }
 
@@ -85,47 +87,51 @@ struct TicketKey: Comparable {
     }
 }
 
-/// What the engine keeps per ticket.
+/// What the engine keeps per ticket: plain data only (no strings or arrays), so reading or
+/// copying a record costs no reference counting. The subject lives in `ticketSubjects`, the
+/// avoided agents of the few declined tickets in `exclusions`.
 struct TicketRecord {
-    var customer: String
-    var subject: String
     var queue: Int32
+    var customer: Int32
     var channel: Channel
     var priority: Priority
     var state: TicketState = .queued
+    /// 0 = back at the front of the queue, 1 = in deadline order.
+    var rank: UInt8 = 1
+    var slaWarned = false
+    var slaBreached = false
+    /// Whether an SLA timer is scheduled for this ticket (derived: rebuilt on restore).
+    var slaTimerPending = false
     /// The ticket's own requirement (skills asked at submit, its own minimum tier).
     var ownRequirement: Int32
     /// Queue defaults combined with the ticket's own requirement and any escalation.
     var requirement: Int32
     /// The tier the ticket itself asks for: its own at submit, raised by escalation.
-    var minimumTier: Int
-    var createdAt: Int64
-    var deadline: Int64
+    var minimumTier: Int32
     /// The agent holding the offer or the assignment, or -1.
     var owner: Int32 = -1
+    var createdAt: Int64
+    var deadline: Int64
     var offerExpiresAt: Int64 = 0
-    /// 0 = back at the front of the queue, 1 = in deadline order.
-    var rank: UInt8 = 1
-    var slaWarned = false
-    var slaBreached = false
-    /// Agents that declined or missed this ticket, avoided until `excludedUntil`.
-    var excluded: [Int32] = []
+    /// Until when the agents in `exclusions[ticket]` are avoided.
     var excludedUntil: Int64 = 0
-    /// The first and last entries of this ticket's history in the engine's history arena.
-    var historyHead: Int32 = -1
+    /// The newest entry of this ticket's history in the engine's history arena (entries link
+    /// to the one before, so appending touches nothing but the new entry).
     var historyTail: Int32 = -1
+    /// Where the ticket sits in its requirement's waiting heap, or -1.
+    var heapPosition: Int32 = -1
 
     var isWaiting: Bool { state == .queued || state == .offered }
 }
 
-/// One step in a ticket's history, linked per ticket inside one shared array so that a
-/// ticket's history costs no allocation of its own.
+/// One step in a ticket's history, linked per ticket (newest to oldest) inside one shared
+/// array so that a ticket's history costs no allocation of its own.
 struct HistoryRecord {
     var at: Int64
     var kind: HistoryKind
     var agent: Int32
     var detail: Int32
-    var next: Int32 = -1
+    var previous: Int32 = -1
 }
 
 /// What a history step records.
@@ -194,7 +200,6 @@ struct AgentGroup {
     var tier: Int
     /// Level per skill id (0 = lacks it), for eligibility checks.
     var levels: [UInt8]
-    var members = 0
 
     func satisfies(_ requirement: RequirementKey) -> Bool {
         guard tier >= requirement.tier else { return false }
@@ -221,4 +226,10 @@ struct Timer: Comparable {
         if lhs.kind != rhs.kind { return lhs.kind.rawValue < rhs.kind.rawValue }
         return lhs.target < rhs.target
     }
+}
+
+/// The agent who last resolved one of a customer's tickets, and when (-1: none yet).
+struct Affinity: Sendable {
+    var agent: Int32
+    var at: Int64
 }

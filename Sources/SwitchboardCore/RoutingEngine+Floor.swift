@@ -5,11 +5,11 @@ extension RoutingEngine {
         try Self.check(config)
         let requirement = internRequirement(RequirementKey(skills: packSkills(config.defaultSkills), tier: config.minimumTier))
         activateStrategy(config.strategy)
-        if let index = queueIndex[config.name] {
+        if let index = queueNames.find(config.name) {
             queues[Int(index)].config = config
             queues[Int(index)].requirement = requirement
         } else {
-            queueIndex[config.name] = Int32(queues.count)
+            _ = queueNames.intern(config.name)
             queues.append(QueueRecord(config: config, requirement: requirement))
         }
         events.append(.queueUpdated(config.name))
@@ -33,18 +33,16 @@ extension RoutingEngine {
         let skills = packSkills(profile.skills)
         let group = internGroup(skills: skills, tier: profile.tier)
         let index: Int32
-        if let existing = agentIndex[profile.id] {
+        if let existing = agentNames.find(profile.id.name) {
             index = existing
             unindexAgent(index)
         } else {
-            index = Int32(agents.count)
-            agentIndex[profile.id] = index
+            index = agentNames.intern(profile.id.name)
             let routing = AgentRouting(channelCap: .zero, totalCap: 0, order: nextAgentOrder, idleSince: now)
             nextAgentOrder += 1
             agents.append(AgentRecord(
                 id: profile.id, name: profile.name, skills: [], tier: 0, capacity: Capacity(),
                 autoAccept: false, session: "", routing: routing))
-            for table in agentPositions.indices { agentPositions[table].append(-1) }
             agents[Int(index)].routing.status = .offline
         }
         let a = Int(index)

@@ -1,20 +1,13 @@
 // MARK: - Interning skills, requirements and groups
 
 extension RoutingEngine {
-    mutating func internSkill(_ name: String) -> Int {
-        if let id = skillIndex[name] { return id }
-        let id = skillNames.count
-        skillNames.append(name)
-        skillIndex[name] = id
-        return id
-    }
-
     /// Skills as a sorted, de-duplicated packed list (the higher level wins on repeats).
     mutating func packSkills(_ skills: [SkillLevel]) -> [UInt32] {
-        if skills.count == 1 { return [RequirementKey.pack(skill: internSkill(skills[0].skill), level: skills[0].level)] }
         var packed: [UInt32] = []
         packed.reserveCapacity(skills.count)
-        for skill in skills { packed.append(RequirementKey.pack(skill: internSkill(skill.skill), level: skill.level)) }
+        for skill in skills {
+            packed.append(RequirementKey.pack(skill: Int(skillNames.intern(skill.skill)), level: skill.level))
+        }
         packed.sort()
         var result: [UInt32] = []
         result.reserveCapacity(packed.count)
@@ -29,7 +22,46 @@ extension RoutingEngine {
     }
 
     func unpackSkills(_ packed: [UInt32]) -> [SkillLevel] {
-        packed.map { SkillLevel(skillNames[RequirementKey.skill($0)], level: RequirementKey.level($0)) }
+        packed.map { SkillLevel(skillNames[Int32(RequirementKey.skill($0))], level: RequirementKey.level($0)) }
+    }
+
+    /// The id of a ticket's own requirement for these skills and tier. Up to four skills are
+    /// packed into one 64-bit word and looked up without allocating: this runs on every submit.
+    mutating func internOwnRequirement(skills: [SkillLevel], tier: Int) -> Int32 {
+        guard skills.count <= 4 else { return internOwnRequirement(RequirementKey(skills: packSkills(skills), tier: tier)) }
+        var packed: SIMD4<UInt32> = .zero
+        var count = 0
+        for skill in skills {
+            let value = RequirementKey.pack(skill: Int(skillNames.intern(skill.skill)), level: skill.level)
+            guard value < 1 << 16 else { return internOwnRequirement(RequirementKey(skills: packSkills(skills), tier: tier)) }
+            // Insert in order; the same skill keeps its higher level.
+            if let same = (0..<count).first(where: { RequirementKey.skill(packed[$0]) == RequirementKey.skill(value) }) {
+                packed[same] = Swift.max(packed[same], value)
+                continue
+            }
+            var position = count
+            while position > 0 && packed[position - 1] > value {
+                packed[position] = packed[position - 1]
+                position -= 1
+            }
+            packed[position] = value
+            count += 1
+        }
+        var word: UInt64 = 0
+        for index in 0..<count { word |= UInt64(packed[index]) << (16 * UInt64(index)) }
+        let shape = UInt64(tier) << 8 | UInt64(count)
+        if let id = compactOwnRequirements.find(word, shape) { return id }
+        let id = internOwnRequirement(RequirementKey(skills: (0..<count).map { packed[$0] }, tier: tier))
+        compactOwnRequirements.insert(word, shape, id)
+        return id
+    }
+
+    mutating func internOwnRequirement(_ key: RequirementKey) -> Int32 {
+        if let id = ownRequirementIndex[key] { return id }
+        let id = Int32(ownRequirements.count)
+        ownRequirements.append(key)
+        ownRequirementIndex[key] = id
+        return id
     }
 
     mutating func internRequirement(_ key: RequirementKey) -> Int32 {
@@ -37,22 +69,21 @@ extension RoutingEngine {
         let id = Int32(requirements.count)
         requirements.append(key)
         requirementIndex[key] = id
-        var eligible = Bitset()
+        var eligible = GrowingBitset()
         for group in groups.indices where groups[group].satisfies(key) {
             eligible.insert(group)
             requirementsForGroup[group].insert(Int(id))
         }
         groupsForRequirement.append(eligible)
-        for channel in 0..<4 { _ = channel; ticketHeaps.append(IndexedHeap()) }
+        for _ in 0..<4 { ticketHeaps.append(IndexedHeap()) }
         return id
     }
 
-    /// The requirement that combines two interned ones (a queue's and a ticket's own).
-    mutating func mergeRequirements(_ a: Int32, _ b: Int32) -> Int32 {
-        let cacheKey = UInt64(UInt32(a)) << 32 | UInt64(UInt32(b))
-        if let id = mergedRequirements[cacheKey] { return id }
-        let id = internRequirement(requirements[Int(a)].merged(with: requirements[Int(b)]))
-        mergedRequirements[cacheKey] = id
+    /// The routing requirement that combines a routing requirement (a queue's) with a ticket's own.
+    mutating func mergeRequirements(_ base: Int32, own: Int32) -> Int32 {
+        if let id = mergedRequirements.find(UInt64(UInt32(base)), UInt64(UInt32(own))) { return id }
+        let id = internRequirement(requirements[Int(base)].merged(with: ownRequirements[Int(own)]))
+        mergedRequirements.insert(UInt64(UInt32(base)), UInt64(UInt32(own)), id)
         return id
     }
 
@@ -65,16 +96,21 @@ extension RoutingEngine {
         let group = AgentGroup(skills: skills, tier: tier, levels: levels)
         groups.append(group)
         groupIndex[key] = id
-        var eligible = Bitset()
+        var eligible = GrowingBitset()
         for requirement in requirements.indices where group.satisfies(requirements[requirement]) {
             eligible.insert(requirement)
             groupsForRequirement[requirement].insert(Int(id))
         }
         requirementsForGroup.append(eligible)
-        for _ in 0..<12 { agentHeaps.append(IndexedHeap()) }
+        for table in 0..<12 {
+            agentHeaps.append(IndexedHeap(stride: 16, offset: table))
+            groupTops.append(Self.emptyTop)
+        }
         readyCount.append(contentsOf: [0, 0, 0, 0])
         return id
     }
+
+    static let emptyTop = IndexedHeap<AgentKey>.Entry(key: AgentKey(primary: .max, secondary: .max, order: .max), handle: -1)
 }
 
 // MARK: - Keeping agents in their group's heaps
@@ -92,15 +128,15 @@ extension RoutingEngine {
             let wasReady = mask & bit != 0
             guard ready || wasReady else { continue }
             for strategy in 0..<3 where activeStrategies[strategy] {
-                let heap = (group * 3 + strategy) * 4 + channel
-                let table = strategy * 4 + channel
+                let heap = group * 12 + strategy * 4 + channel
                 if !ready {
-                    agentHeaps[heap].remove(index, positions: &agentPositions[table])
+                    agentHeaps[heap].remove(index, positions: &agents)
                 } else if wasReady {
-                    agentHeaps[heap].update(index, key: agent.key(strategy: strategy), positions: &agentPositions[table])
+                    agentHeaps[heap].update(index, key: agent.key(strategy: strategy), positions: &agents)
                 } else {
-                    agentHeaps[heap].insert(index, key: agent.key(strategy: strategy), positions: &agentPositions[table])
+                    agentHeaps[heap].insert(index, key: agent.key(strategy: strategy), positions: &agents)
                 }
+                groupTops[heap] = agentHeaps[heap].top ?? Self.emptyTop
             }
             guard ready != wasReady else { continue }
             let slot = group * 4 + channel
@@ -133,8 +169,9 @@ extension RoutingEngine {
         for index in agents.indices where agents[index].routing.readyMask != 0 {
             let agent = agents[index].routing
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
-                agentHeaps[(Int(agent.group) * 3 + s) * 4 + channel].insert(
-                    Int32(index), key: agent.key(strategy: s), positions: &agentPositions[s * 4 + channel])
+                let heap = Int(agent.group) * 12 + s * 4 + channel
+                agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agents)
+                groupTops[heap] = agentHeaps[heap].top ?? Self.emptyTop
             }
         }
     }
@@ -144,24 +181,24 @@ extension RoutingEngine {
 
 extension RoutingEngine {
     @inline(__always) func ticketKey(_ index: Int) -> TicketKey {
-        let ticket = tickets[index]
-        return TicketKey(rank: ticket.rank, deadline: ticket.deadline, id: UInt64(index + 1))
+        TicketKey(rank: tickets[index].rank, deadline: tickets[index].deadline, id: UInt64(index + 1))
     }
 
     mutating func enqueueWaiting(_ index: Int) {
-        let ticket = tickets[index]
-        let channel = ticket.channel.index
-        let slot = Int(ticket.requirement) * 4 + channel
-        ticketHeaps[slot].insert(Int32(index), key: ticketKey(index), positions: &ticketPositions)
-        if ticketHeaps[slot].count == 1 { waitingRequirements[channel].insert(Int(ticket.requirement)) }
+        let channel = tickets[index].channel.index
+        let requirement = Int(tickets[index].requirement)
+        let slot = requirement * 4 + channel
+        ticketHeaps[slot].insert(Int32(index), key: ticketKey(index), positions: &tickets)
+        if ticketHeaps[slot].count == 1 { waitingRequirements[channel].insert(requirement) }
+        if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
     }
 
     mutating func dequeueWaiting(_ index: Int) {
-        guard ticketPositions[index] >= 0 else { return }
-        let ticket = tickets[index]
-        let channel = ticket.channel.index
-        let slot = Int(ticket.requirement) * 4 + channel
-        ticketHeaps[slot].remove(Int32(index), positions: &ticketPositions)
-        if ticketHeaps[slot].isEmpty { waitingRequirements[channel].remove(Int(ticket.requirement)) }
+        guard tickets[index].heapPosition >= 0 else { return }
+        let channel = tickets[index].channel.index
+        let requirement = Int(tickets[index].requirement)
+        let slot = requirement * 4 + channel
+        ticketHeaps[slot].remove(Int32(index), positions: &tickets)
+        if ticketHeaps[slot].isEmpty { waitingRequirements[channel].remove(requirement) }
     }
 }

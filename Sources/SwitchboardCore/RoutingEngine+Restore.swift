@@ -33,8 +33,8 @@ extension RoutingEngine {
         offerSequence = try input.u64("offer sequence")
         for _ in 0..<(try input.count("skill count", minimumSize: 4)) {
             let name = try input.string("skill name")
-            guard skillIndex[name] == nil else { throw .invalid(at: input.offset, "skill [\(name)] appears twice") }
-            _ = internSkill(name)
+            guard skillNames.find(name) == nil else { throw .invalid(at: input.offset, "skill [\(name)] appears twice") }
+            _ = skillNames.intern(name)
         }
 
         for _ in 0..<(try input.count("queue count", minimumSize: 16)) {
@@ -45,10 +45,10 @@ extension RoutingEngine {
             config.strategy = try readEnum(&input, "strategy")
             config.offerTimeoutMs = try input.i64("offer timeout")
             config.wrapUpMs = try input.i64("wrap-up")
-            guard queueIndex[config.name] == nil else { throw .invalid(at: input.offset, "queue [\(config.name)] appears twice") }
+            guard queueNames.find(config.name) == nil else { throw .invalid(at: input.offset, "queue [\(config.name)] appears twice") }
             let requirement = internRequirement(RequirementKey(skills: packSkills(config.defaultSkills), tier: config.minimumTier))
             activateStrategy(config.strategy)
-            queueIndex[config.name] = Int32(queues.count)
+            _ = queueNames.intern(config.name)
             queues.append(QueueRecord(config: config, requirement: requirement))
         }
 
@@ -82,30 +82,30 @@ extension RoutingEngine {
             for _ in 0..<(try input.count("agent ticket count", minimumSize: 4)) {
                 agent.tickets.append(Int32(bitPattern: try input.u32("agent ticket")))
             }
-            guard agentIndex[id] == nil else { throw .invalid(at: input.offset, "agent [\(id)] appears twice") }
+            guard agentNames.find(id.name) == nil else { throw .invalid(at: input.offset, "agent [\(id)] appears twice") }
             guard (1...Self.maximumTier).contains(tier) else { throw .invalid(at: input.offset, "agent [\(id)] has tier \(tier)") }
             routing.group = internGroup(skills: packSkills(skills), tier: tier)
             agent.routing = routing
-            agentIndex[id] = Int32(agents.count)
+            _ = agentNames.intern(id.name)
             agents.append(agent)
-            for table in agentPositions.indices { agentPositions[table].append(-1) }
         }
 
         let ticketCount = try input.count("ticket count", minimumSize: 60)
-        tickets.reserveCapacity(ticketCount)
         for _ in 0..<ticketCount {
-            let customer = try input.string("customer")
+            let customer = customers.intern(try input.string("customer"))
             let subject = try input.string("subject")
             let queue = try input.u32("ticket queue")
             guard queue < queues.count else { throw .invalid(at: input.offset, "ticket queue \(queue) does not exist") }
             let channel: Channel = try readEnum(&input, "channel")
             let priority: Priority = try readEnum(&input, "priority")
             let state: TicketState = try readEnum(&input, "ticket state")
-            let own = internRequirement(try readRequirement(&input))
+            let own = internOwnRequirement(try readRequirement(&input))
             let requirement = internRequirement(try readRequirement(&input))
+            let minimumTier = try input.int("minimum tier")
+            guard (1...Self.maximumTier).contains(minimumTier) else { throw .invalid(at: input.offset, "minimum tier \(minimumTier)") }
             var ticket = TicketRecord(
-                customer: customer, subject: subject, queue: Int32(queue), channel: channel, priority: priority,
-                ownRequirement: own, requirement: requirement, minimumTier: try input.int("minimum tier"),
+                queue: Int32(queue), customer: customer, channel: channel, priority: priority,
+                ownRequirement: own, requirement: requirement, minimumTier: Int32(minimumTier),
                 createdAt: try input.i64("created"), deadline: try input.i64("deadline"))
             ticket.state = state
             ticket.owner = try input.i32("owner")
@@ -114,15 +114,17 @@ extension RoutingEngine {
             ticket.rank = try input.u8("rank")
             ticket.slaWarned = try input.bool("warned")
             ticket.slaBreached = try input.bool("breached")
+            var excluded: [Int32] = []
             for _ in 0..<(try input.count("avoided count", minimumSize: 4)) {
                 let agent = try input.i32("avoided agent")
                 guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "avoided agent \(agent)") }
-                ticket.excluded.append(agent)
+                excluded.append(agent)
             }
             ticket.excludedUntil = try input.i64("avoid until")
+            let index = tickets.count
+            if !excluded.isEmpty { exclusions[Int32(index)] = excluded }
             tickets.append(ticket)
-            ticketPositions.append(-1)
-            let index = tickets.count - 1
+            ticketSubjects.append(subject)
             for _ in 0..<(try input.count("history count", minimumSize: 17)) {
                 let at = try input.i64("history time")
                 let kind: HistoryKind = try readEnum(&input, "history kind")
@@ -148,7 +150,7 @@ extension RoutingEngine {
             let customer = try input.string("affinity customer")
             let agent = try input.i32("affinity agent")
             guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "affinity agent \(agent)") }
-            affinity[customer] = (agent, try input.i64("affinity time"))
+            customers[payload: customers.intern(customer)] = Affinity(agent: agent, at: try input.i64("affinity time"))
         }
         guard input.isAtEnd else { throw .invalid(at: input.offset, "unexpected bytes after the affinity table") }
         rebuildDerivedState()
@@ -193,7 +195,7 @@ extension RoutingEngine {
             guard id < skillNames.count, SkillLevel.levels.contains(level) else {
                 throw .invalid(at: input.offset, "skill \(id) at level \(level)")
             }
-            skills.append(SkillLevel(skillNames[id], level: level))
+            skills.append(SkillLevel(skillNames[Int32(id)], level: level))
         }
         return skills
     }
@@ -202,7 +204,7 @@ extension RoutingEngine {
         let skills = try readSkills(&input)
         let tier = try input.int("requirement tier")
         guard (1...Self.maximumTier).contains(tier) else { throw .invalid(at: input.offset, "requirement tier \(tier)") }
-        var packed = skills.map { RequirementKey.pack(skill: skillIndex[$0.skill]!, level: $0.level) }
+        var packed = skills.map { RequirementKey.pack(skill: Int(skillNames.find($0.skill)!), level: $0.level) }
         packed.sort()
         return RequirementKey(skills: packed, tier: tier)
     }

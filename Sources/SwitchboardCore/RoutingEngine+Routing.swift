@@ -4,45 +4,51 @@ extension RoutingEngine {
     /// Ticket arrives → agent chosen: the best ready agent among the groups able to serve the
     /// ticket's requirement, by the queue's strategy, skipping agents the ticket avoids.
     mutating func pickAgent(forTicket index: Int) -> Int32? {
-        decisions &+= 1
-        let channel = tickets[index].channel.index
-        let strategy = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue)
-        let avoiding = isAvoiding(index)
-        let eligible = groupsForRequirement[Int(tickets[index].requirement)]
+        let ticket = tickets[index]
+        let channel = ticket.channel.index
+        let table = Int(queues[Int(ticket.queue)].config.strategy.rawValue) * 4 + channel
+        let eligible = groupsForRequirement[Int(ticket.requirement)]
         let ready = readyGroups[channel]
-        var best: Int32 = -1
-        var bestKey = AgentKey(primary: .max, secondary: .max, order: .max)
-        eligible.forEachCommon(with: ready) { group in
-            let heap = (group * 3 + strategy) * 4 + channel
-            guard let top = agentHeaps[heap].top, let key = agentHeaps[heap].topKey, key < bestKey else { return }
-            if avoiding && tickets[index].excluded.contains(top) {
-                if let (agent, agentKey) = bestNotExcluded(heap: heap, table: strategy * 4 + channel, ticket: index),
-                   agentKey < bestKey {
-                    best = agent
-                    bestKey = agentKey
-                }
-            } else {
-                best = top
-                bestKey = key
+        decisions &+= 1
+        var best = Self.emptyTop
+        var avoided = false
+        groupTops.withUnsafeBufferPointer { tops in
+            eligible.forEachCommon(with: ready) { group in
+                let top = tops[group * 12 + table]
+                if top.key < best.key { best = top }
             }
         }
-        return best >= 0 ? best : nil
+        if best.handle >= 0 && isAvoiding(index) {
+            avoided = exclusions[Int32(index)]?.contains(best.handle) ?? false
+        }
+        guard avoided else { return best.handle >= 0 ? best.handle : nil }
+        // Rare path: the ticket was declined or missed recently; look past the agents it avoids.
+        best = Self.emptyTop
+        eligible.forEachCommon(with: ready) { group in
+            let heap = group * 12 + table
+            guard groupTops[heap].key < best.key,
+                  let candidate = bestNotAvoided(heap: heap, ticket: index), candidate.key < best.key
+            else { return }
+            best = candidate
+        }
+        return best.handle >= 0 ? best.handle : nil
     }
 
     /// The best agent in one heap that the ticket does not avoid: pops the avoided tops aside,
-    /// reads the next top, and puts them back. Only declined or missed tickets take this path.
-    private mutating func bestNotExcluded(heap: Int, table: Int, ticket: Int) -> (Int32, AgentKey)? {
-        var aside: [(Int32, AgentKey)] = []
-        var found: (Int32, AgentKey)?
-        while let top = agentHeaps[heap].top, let key = agentHeaps[heap].topKey {
-            if !tickets[ticket].excluded.contains(top) {
-                found = (top, key)
+    /// reads the next top, and puts them back.
+    private mutating func bestNotAvoided(heap: Int, ticket: Int) -> IndexedHeap<AgentKey>.Entry? {
+        let avoided = exclusions[Int32(ticket)] ?? []
+        var aside: [IndexedHeap<AgentKey>.Entry] = []
+        var found: IndexedHeap<AgentKey>.Entry?
+        while let top = agentHeaps[heap].top {
+            if !avoided.contains(top.handle) {
+                found = top
                 break
             }
-            aside.append((top, key))
-            _ = agentHeaps[heap].popTop(positions: &agentPositions[table])
+            aside.append(top)
+            _ = agentHeaps[heap].popTop(positions: &agents)
         }
-        for (agent, key) in aside { agentHeaps[heap].insert(agent, key: key, positions: &agentPositions[table]) }
+        for entry in aside { agentHeaps[heap].insert(entry.handle, key: entry.key, positions: &agents) }
         return found
     }
 
@@ -62,15 +68,15 @@ extension RoutingEngine {
             let waiting = waitingRequirements[channel]
             eligible.forEachCommon(with: waiting) { requirement in
                 let slot = requirement * 4 + channel
-                guard let top = ticketHeaps[slot].top, let key = ticketHeaps[slot].topKey, key < bestKey else { return }
-                if avoids(Int(top), agent: index) {
+                guard let top = ticketHeaps[slot].top, top.key < bestKey else { return }
+                if avoids(Int(top.handle), agent: index) {
                     if let (ticket, ticketKey) = bestNotAvoiding(slot: slot, agent: index), ticketKey < bestKey {
                         best = ticket
                         bestKey = ticketKey
                     }
                 } else {
-                    best = Int(top)
-                    bestKey = key
+                    best = Int(top.handle)
+                    bestKey = top.key
                 }
             }
         }
@@ -79,25 +85,25 @@ extension RoutingEngine {
 
     /// Whether the ticket currently avoids some agents (it was declined or missed recently).
     @inline(__always) func isAvoiding(_ ticket: Int) -> Bool {
-        !tickets[ticket].excluded.isEmpty && tickets[ticket].excludedUntil > now
+        tickets[ticket].excludedUntil > now
     }
 
     @inline(__always) func avoids(_ ticket: Int, agent: Int32) -> Bool {
-        isAvoiding(ticket) && tickets[ticket].excluded.contains(agent)
+        isAvoiding(ticket) && (exclusions[Int32(ticket)]?.contains(agent) ?? false)
     }
 
     private mutating func bestNotAvoiding(slot: Int, agent: Int32) -> (Int, TicketKey)? {
-        var aside: [(Int32, TicketKey)] = []
+        var aside: [IndexedHeap<TicketKey>.Entry] = []
         var found: (Int, TicketKey)?
-        while let top = ticketHeaps[slot].top, let key = ticketHeaps[slot].topKey {
-            if !avoids(Int(top), agent: agent) {
-                found = (Int(top), key)
+        while let top = ticketHeaps[slot].top {
+            if !avoids(Int(top.handle), agent: agent) {
+                found = (Int(top.handle), top.key)
                 break
             }
-            aside.append((top, key))
-            _ = ticketHeaps[slot].popTop(positions: &ticketPositions)
+            aside.append(top)
+            _ = ticketHeaps[slot].popTop(positions: &tickets)
         }
-        for (ticket, key) in aside { ticketHeaps[slot].insert(ticket, key: key, positions: &ticketPositions) }
+        for entry in aside { ticketHeaps[slot].insert(entry.handle, key: entry.key, positions: &tickets) }
         return found
     }
 }
@@ -117,27 +123,31 @@ extension RoutingEngine {
     }
 
     private func affinityAgent(for index: Int) -> Int32? {
-        guard !affinity.isEmpty, let entry = affinity[tickets[index].customer],
-              now - entry.at <= policy.affinityWindowMs
+        let ticket = tickets[index]
+        let last = customers[payload: ticket.customer]
+        let agentIndex = last.agent
+        guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
+        let agent = agents[Int(agentIndex)].routing
+        guard agent.isReady(on: ticket.channel.index),
+              groupsForRequirement[Int(ticket.requirement)].contains(Int(agent.group)),
+              !avoids(index, agent: agentIndex)
         else { return nil }
-        let agent = agents[Int(entry.agent)].routing
-        guard agent.isReady(on: tickets[index].channel.index),
-              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agent.group)),
-              !avoids(index, agent: entry.agent)
-        else { return nil }
-        return entry.agent
+        return agentIndex
     }
 
-    /// Offers waiting tickets to an agent while it has room and tickets it may take wait.
+    /// Offers waiting tickets to an agent while it has room and tickets it may take wait, then
+    /// brings the agent's place in its group's heaps up to date once. Choosing tickets reads the
+    /// agent's own record, never the agent heaps, so the heaps may lag until the end.
     mutating func fill(_ agent: Int32, events: inout [Event]) {
         while let ticket = pickTicket(forAgent: agent) {
             dequeueWaiting(ticket)
-            offer(ticket, to: agent, events: &events)
+            offer(ticket, to: agent, events: &events, reindex: false)
         }
+        reindexAgent(agent)
     }
 
     /// Gives a queued ticket to an agent: an offer, or an assignment when the agent auto-accepts.
-    mutating func offer(_ index: Int, to agent: Int32, events: inout [Event]) {
+    mutating func offer(_ index: Int, to agent: Int32, events: inout [Event], reindex: Bool = true) {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
         offerSequence &+= 1
@@ -156,15 +166,16 @@ extension RoutingEngine {
             setState(index, .offered)
             record(index, .offered, agent: agent)
             timers.insert(Timer(at: expiresAt, kind: .offerExpiry, target: Int32(index)))
+            if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
             events.append(.ticketOffered(id, agents[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
         }
-        reindexAgent(agent)
+        if reindex { reindexAgent(agent) }
     }
 
     /// Takes a ticket away from the agent holding it (offer or assignment) and frees the capacity.
     /// Returns the agent, or -1 when nobody held it.
     @discardableResult
-    mutating func detach(_ index: Int) -> Int32 {
+    mutating func detach(_ index: Int, reindex: Bool = true) -> Int32 {
         let agent = tickets[index].owner
         guard agent >= 0 else { return -1 }
         let a = Int(agent)
@@ -173,7 +184,7 @@ extension RoutingEngine {
             agents[a].tickets.remove(at: position)
         }
         tickets[index].owner = -1
-        reindexAgent(agent)
+        if reindex { reindexAgent(agent) }
         return agent
     }
 
@@ -186,7 +197,6 @@ extension RoutingEngine {
         if front { tickets[index].rank = 0 }
         setState(index, .queued)
         record(index, .requeued, agent: -1, detail: Int32(reason.rawValue))
-        scheduleSLATimers(index)
         route(index, reason: reason, events: &events)
     }
 }

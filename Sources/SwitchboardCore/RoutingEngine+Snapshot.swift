@@ -14,7 +14,7 @@
 //                own requirement, requirement, i64 minimum tier, i64 created, i64 deadline,
 //                i32 owner, i64 offer expiry, u8 rank, bool warned, bool breached,
 //                list of i32 avoided agents, i64 avoid until, list of history (i64 at, u8 kind, i32 agent, i32 detail)
-//   affinity     list of: customer, i32 agent, i64 at — sorted by customer
+//   affinity     list of: customer, i32 agent, i64 at — sorted by the customer's UTF-8 bytes
 //   u64 FNV-1a of everything above
 //
 // skills (of agents, queues, requirements) are lists of (u32 skill id, u8 level); a requirement
@@ -31,7 +31,7 @@ extension RoutingEngine {
     /// The whole state as bytes. Equal states give equal bytes.
     public func snapshot() -> [UInt8] {
         var out = ByteWriter()
-        out.bytes.reserveCapacity(64 + tickets.count * 96 + history.count * 17)
+        out.bytes.reserveCapacity(64 + tickets.count * 100 + history.count * 17)
         out.bytes.append(contentsOf: Self.snapshotMagic)
         out.u8(UInt8(Self.snapshotVersion & 0xFF))
         out.u8(UInt8(Self.snapshotVersion >> 8))
@@ -46,7 +46,7 @@ extension RoutingEngine {
         out.u32(nextAgentOrder)
         out.u64(offerSequence)
         out.u32(UInt32(skillNames.count))
-        for name in skillNames { out.string(name) }
+        for name in skillNames.names { out.string(name) }
 
         out.u32(UInt32(queues.count))
         for queue in queues {
@@ -84,16 +84,17 @@ extension RoutingEngine {
         }
 
         out.u32(UInt32(tickets.count))
-        for ticket in tickets {
-            out.string(ticket.customer)
-            out.string(ticket.subject)
+        for index in tickets.indices {
+            let ticket = tickets[index]
+            out.string(customers[ticket.customer])
+            out.string(ticketSubjects[index])
             out.u32(UInt32(ticket.queue))
             out.u8(ticket.channel.rawValue)
             out.u8(ticket.priority.rawValue)
             out.u8(ticket.state.rawValue)
-            writeRequirement(requirements[Int(ticket.ownRequirement)], &out)
+            writeRequirement(ownRequirements[Int(ticket.ownRequirement)], &out)
             writeRequirement(requirements[Int(ticket.requirement)], &out)
-            out.int(ticket.minimumTier)
+            out.int(Int(ticket.minimumTier))
             out.i64(ticket.createdAt)
             out.i64(ticket.deadline)
             out.i32(ticket.owner)
@@ -101,15 +102,11 @@ extension RoutingEngine {
             out.u8(ticket.rank)
             out.bool(ticket.slaWarned)
             out.bool(ticket.slaBreached)
-            out.u32(UInt32(ticket.excluded.count))
-            for agent in ticket.excluded { out.i32(agent) }
+            let excluded = exclusions[Int32(index)] ?? []
+            out.u32(UInt32(excluded.count))
+            for agent in excluded { out.i32(agent) }
             out.i64(ticket.excludedUntil)
-            var steps: [HistoryRecord] = []
-            var cursor = ticket.historyHead
-            while cursor >= 0 {
-                steps.append(history[Int(cursor)])
-                cursor = history[Int(cursor)].next
-            }
+            let steps = historyRecords(of: index)
             out.u32(UInt32(steps.count))
             for step in steps {
                 out.i64(step.at)
@@ -119,13 +116,14 @@ extension RoutingEngine {
             }
         }
 
-        let customers = affinity.keys.sorted()
-        out.u32(UInt32(customers.count))
-        for customer in customers {
-            let entry = affinity[customer]!
-            out.string(customer)
-            out.i32(entry.agent)
-            out.i64(entry.at)
+        let resolved = (0..<Int32(customers.count)).filter { customers[payload: $0].agent >= 0 }
+            .map { (name: customers[$0], affinity: customers[payload: $0]) }
+            .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        out.u32(UInt32(resolved.count))
+        for customer in resolved {
+            out.string(customer.name)
+            out.i32(customer.affinity.agent)
+            out.i64(customer.affinity.at)
         }
 
         var hash = FNV1a64()
@@ -143,7 +141,7 @@ extension RoutingEngine {
     private func writeSkills(_ skills: [SkillLevel], _ out: inout ByteWriter) {
         out.u32(UInt32(skills.count))
         for skill in skills {
-            out.u32(UInt32(skillIndex[skill.skill]!))
+            out.u32(UInt32(skillNames.find(skill.skill)!))
             out.u8(UInt8(skill.level))
         }
     }

@@ -2,36 +2,43 @@
 
 extension RoutingEngine {
     mutating func submit(_ submission: TicketSubmission, events: inout [Event]) throws(EngineError) {
-        guard let queue = queueIndex[submission.queue] else { throw .unknownQueue(submission.queue) }
-        try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
+        guard let queue = queueNames.find(submission.queue) else { throw .unknownQueue(submission.queue) }
+        // Names seen before were checked when first seen; only new ones are checked here.
+        let knownCustomer = customers.find(submission.customer)
+        if knownCustomer == nil {
+            try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
+        }
         try Self.checkText(submission.subject, "subject", maximum: Self.maximumSubjectLength, allowEmpty: true)
-        try Self.checkSkills(submission.skills, "ticket")
+        for skill in submission.skills where skillNames.find(skill.skill) == nil {
+            try Self.checkName(skill.skill, "skill name in ticket")
+        }
+        for skill in submission.skills where !SkillLevel.levels.contains(skill.level) {
+            throw .invalidArgument("skill [\(skill.skill)] in ticket has level \(skill.level); levels are 1 to 5")
+        }
         try Self.checkTier(submission.minimumTier, "minimum tier of the ticket")
 
         let own = submission.skills.isEmpty && submission.minimumTier == 1
             ? emptyRequirement
-            : internRequirement(RequirementKey(skills: packSkills(submission.skills), tier: submission.minimumTier))
-        let requirement = mergeRequirements(queues[Int(queue)].requirement, own)
+            : internOwnRequirement(skills: submission.skills, tier: submission.minimumTier)
+        let requirement = mergeRequirements(queues[Int(queue)].requirement, own: own)
+        let customer = knownCustomer ?? customers.intern(submission.customer)
         let id = nextTicketID
         nextTicketID += 1
         let index = tickets.count
-        let config = queues[Int(queue)].config
         tickets.append(TicketRecord(
-            customer: submission.customer, subject: submission.subject, queue: queue,
-            channel: submission.channel, priority: submission.priority, ownRequirement: own,
-            requirement: requirement, minimumTier: submission.minimumTier,
-            createdAt: now, deadline: now + config.sla[submission.priority]))
-        ticketPositions.append(-1)
+            queue: queue, customer: customer, channel: submission.channel, priority: submission.priority,
+            ownRequirement: own, requirement: requirement, minimumTier: Int32(submission.minimumTier),
+            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority]))
+        ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         record(index, .created, agent: -1, detail: queue)
         events.append(.ticketCreated(TicketID(id)))
-        scheduleSLATimers(index)
         route(index, reason: nil, events: &events)
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
         let index = try ticketSlot(id)
-        let agent = try agentSlot(agentID)
+        let agent = try actingAgent(agentID, on: index)
         guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
         agents[Int(agent)].consecutiveMisses = 0
         setState(index, .assigned)
@@ -41,7 +48,7 @@ extension RoutingEngine {
 
     mutating func decline(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
         let index = try ticketSlot(id)
-        let agent = try agentSlot(agentID)
+        let agent = try actingAgent(agentID, on: index)
         guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
         events.append(.offerDeclined(id, agentID))
         record(index, .declined, agent: agent)
@@ -53,23 +60,24 @@ extension RoutingEngine {
     /// and goes to the next one.
     mutating func turnAway(_ index: Int, from agent: Int32, reason: RequeueReason, events: inout [Event]) {
         detach(index)
-        if !isAvoiding(index) { tickets[index].excluded.removeAll() }
-        tickets[index].excluded.append(agent)
+        let key = Int32(index)
+        if !isAvoiding(index) { exclusions[key] = nil }
+        exclusions[key, default: []].append(agent)
         tickets[index].excludedUntil = now + policy.declineCooldownMs
-        timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: Int32(index)))
+        timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: key))
         setState(index, .queued)
         route(index, reason: reason, events: &events)
     }
 
     mutating func resolve(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
         let index = try ticketSlot(id)
-        let agent = try agentSlot(agentID)
+        let agent = try actingAgent(agentID, on: index)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
         guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
-        detach(index)
+        detach(index, reindex: false)
         setState(index, .resolved)
         record(index, .resolved, agent: agent)
-        affinity[tickets[index].customer] = (agent, now)
+        customers[payload: tickets[index].customer] = Affinity(agent: agent, at: now)
         events.append(.ticketResolved(id, agentID))
         let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
         if wrapUp > 0 && agents[Int(agent)].routing.status == .available {
@@ -77,7 +85,7 @@ extension RoutingEngine {
             timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
             changeStatus(agent, to: .wrapUp, events: &events)
         } else {
-            fill(agent, events: &events)
+            fill(agent, events: &events)  // reindexes the agent once, after its new offers
         }
     }
 
@@ -101,7 +109,7 @@ extension RoutingEngine {
             throw .invalidArgument("ticket [\(id)] already needs tier \(current); escalate to a higher tier")
         }
         dequeueWaiting(index)
-        tickets[index].minimumTier = tier
+        tickets[index].minimumTier = Int32(tier)
         tickets[index].requirement = effectiveRequirement(index)
         record(index, .escalated, agent: owner, detail: Int32(tier))
         events.append(.ticketEscalated(id, tier: tier))
@@ -111,10 +119,10 @@ extension RoutingEngine {
 
     /// The ticket's queue defaults, its own needs and its escalated tier, combined.
     mutating func effectiveRequirement(_ index: Int) -> Int32 {
-        let base = mergeRequirements(queues[Int(tickets[index].queue)].requirement, tickets[index].ownRequirement)
-        guard tickets[index].minimumTier > requirements[Int(base)].tier else { return base }
-        let tier = internRequirement(RequirementKey(skills: [], tier: tickets[index].minimumTier))
-        return mergeRequirements(base, tier)
+        let base = mergeRequirements(queues[Int(tickets[index].queue)].requirement, own: tickets[index].ownRequirement)
+        let minimum = Int(tickets[index].minimumTier)
+        guard minimum > requirements[Int(base)].tier else { return base }
+        return internRequirement(RequirementKey(skills: requirements[Int(base)].skills, tier: minimum))
     }
 
     mutating func transfer(_ id: TicketID, by agentID: AgentID?, to target: TransferTarget, events: inout [Event]) throws(EngineError) {
@@ -122,7 +130,7 @@ extension RoutingEngine {
         try checkActor(index, id, by: agentID)
         switch target {
         case .queue(let name):
-            guard let queue = queueIndex[name] else { throw .unknownQueue(name) }
+            guard let queue = queueNames.find(name) else { throw .unknownQueue(name) }
             dequeueWaiting(index)
             let owner = tickets[index].owner
             moveCounters(index, toQueue: queue)
@@ -183,6 +191,7 @@ extension RoutingEngine {
         adjustCounter(queue, old, by: -1)
         adjustCounter(queue, state, by: 1)
         if tickets[index].slaBreached && state.isClosed { queues[queue].breachedOpen -= 1 }
+        if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
         tickets[index].state = state
     }
 
@@ -210,9 +219,7 @@ extension RoutingEngine {
     /// Appends a step to the ticket's history.
     mutating func record(_ index: Int, _ kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
         let entry = Int32(history.count)
-        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail))
-        let tail = tickets[index].historyTail
-        if tail >= 0 { history[Int(tail)].next = entry } else { tickets[index].historyHead = entry }
+        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))
         tickets[index].historyTail = entry
     }
 }

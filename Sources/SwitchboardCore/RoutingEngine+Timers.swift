@@ -28,23 +28,27 @@ extension RoutingEngine {
                 fill(agent, events: &events)
             }
 
-        case .slaWarning:
-            guard tickets[target].isWaiting, !tickets[target].slaWarned, timer.at == warningTime(target) else { return }
-            tickets[target].slaWarned = true
-            record(target, .slaWarning, agent: -1)
-            events.append(.slaWarning(TicketID(UInt64(target + 1))))
-            timers.insert(Timer(at: tickets[target].deadline, kind: .slaBreach, target: timer.target))
-
-        case .slaBreach:
-            guard tickets[target].isWaiting, !tickets[target].slaBreached, timer.at == tickets[target].deadline else { return }
-            tickets[target].slaBreached = true
-            queues[Int(tickets[target].queue)].breachedOpen += 1
-            record(target, .slaBreached, agent: -1)
-            events.append(.slaBreached(TicketID(UInt64(target + 1))))
+        case .slaWarning, .slaBreach:
+            tickets[target].slaTimerPending = false
+            guard tickets[target].isWaiting else { return }
+            let id = TicketID(UInt64(target + 1))
+            if timer.kind == .slaWarning && !tickets[target].slaWarned && timer.at == warningTime(target) {
+                tickets[target].slaWarned = true
+                record(target, .slaWarning, agent: -1)
+                events.append(.slaWarning(id))
+            } else if timer.kind == .slaBreach && tickets[target].slaWarned && !tickets[target].slaBreached
+                        && timer.at == tickets[target].deadline {
+                tickets[target].slaBreached = true
+                queues[Int(tickets[target].queue)].breachedOpen += 1
+                record(target, .slaBreached, agent: -1)
+                events.append(.slaBreached(id))
+            }
+            scheduleSLATimer(target)
 
         case .cooldownEnd:
-            guard !tickets[target].excluded.isEmpty, tickets[target].excludedUntil == timer.at else { return }
-            tickets[target].excluded.removeAll()
+            let key = Int32(target)
+            guard exclusions[key] != nil, tickets[target].excludedUntil == timer.at else { return }
+            exclusions[key] = nil
             // The agents it avoided may be free now; the ticket may go to one of them.
             guard tickets[target].state == .queued else { return }
             dequeueWaiting(target)
@@ -80,13 +84,13 @@ extension RoutingEngine {
         return created + (tickets[index].deadline - created) * Int64(policy.slaWarningPercent) / 100
     }
 
-    /// Schedules the next SLA check of a waiting ticket: the warning, or the breach once warned.
-    mutating func scheduleSLATimers(_ index: Int) {
-        if !tickets[index].slaWarned {
-            timers.insert(Timer(at: warningTime(index), kind: .slaWarning, target: Int32(index)))
-        } else if !tickets[index].slaBreached {
-            timers.insert(Timer(at: tickets[index].deadline, kind: .slaBreach, target: Int32(index)))
-        }
+    /// Schedules the next SLA check of a waiting ticket (the warning, or the breach once
+    /// warned), unless one is pending or both have fired. One pending SLA timer per ticket at most.
+    mutating func scheduleSLATimer(_ index: Int) {
+        guard !tickets[index].slaTimerPending, !tickets[index].slaBreached else { return }
+        let at = tickets[index].slaWarned ? tickets[index].deadline : warningTime(index)
+        timers.insert(Timer(at: at, kind: tickets[index].slaWarned ? .slaBreach : .slaWarning, target: Int32(index)))
+        tickets[index].slaTimerPending = true
     }
 
     mutating func scheduleGraceTimers(_ agent: Int32) {
@@ -99,12 +103,14 @@ extension RoutingEngine {
     /// policy change both start from here.
     mutating func rebuildTimers() {
         timers.removeAll()
-        for index in tickets.indices where !tickets[index].state.isClosed {
+        for index in tickets.indices {
+            tickets[index].slaTimerPending = false
+            guard !tickets[index].state.isClosed else { continue }
             if tickets[index].state == .offered {
                 timers.insert(Timer(at: tickets[index].offerExpiresAt, kind: .offerExpiry, target: Int32(index)))
             }
-            if tickets[index].isWaiting { scheduleSLATimers(index) }
-            if !tickets[index].excluded.isEmpty {
+            if tickets[index].isWaiting { scheduleSLATimer(index) }
+            if exclusions[Int32(index)] != nil {
                 timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: Int32(index)))
             }
         }

@@ -9,37 +9,75 @@ extension RoutingEngine {
     public static let maximumSubjectLength = 1024
 
     /// Names travel unquoted on the wire and inside skill lists, so they are single tokens.
-    static func checkName(_ name: String, _ what: String) throws(EngineError) {
-        guard !name.isEmpty else { throw .invalidArgument("\(what) is empty") }
+    /// `what` is built only when the name is refused: this runs on every submit.
+    static func checkName(_ name: String, _ what: @autoclosure () -> String) throws(EngineError) {
+        let ok = name.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.isEmpty, bytes.count <= maximumNameLength else { return false }
+            for byte in bytes where byte <= 0x20 || byte == 0x7F || byte == 0x3D || byte == 0x2C
+                || byte == 0x3A || byte == 0x22 || byte == 0x5C {
+                return false
+            }
+            return true
+        }
+        if ok == true { return }
+        guard !name.isEmpty else { throw .invalidArgument("\(what()) is empty") }
         guard name.utf8.count <= maximumNameLength else {
-            throw .invalidArgument("\(what) is longer than \(maximumNameLength) bytes")
+            throw .invalidArgument("\(what()) is longer than \(maximumNameLength) bytes")
         }
         for byte in name.utf8 where byte <= 0x20 || byte == 0x7F || byte == UInt8(ascii: "=") || byte == UInt8(ascii: ",")
             || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
-            throw .invalidArgument("\(what) [\(name)] may not contain spaces, control characters or any of = , : \" \\")
+            throw .invalidArgument("\(what()) [\(name)] may not contain spaces, control characters or any of = , : \" \\")
         }
     }
 
-    static func checkText(_ text: String, _ what: String, maximum: Int, allowEmpty: Bool) throws(EngineError) {
-        guard allowEmpty || !text.isEmpty else { throw .invalidArgument("\(what) is empty") }
-        guard text.utf8.count <= maximum else { throw .invalidArgument("\(what) is longer than \(maximum) bytes") }
+    static func checkText(_ text: String, _ what: @autoclosure () -> String, maximum: Int, allowEmpty: Bool) throws(EngineError) {
+        let ok = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard allowEmpty || !bytes.isEmpty, bytes.count <= maximum else { return false }
+            return !containsControlCharacter(bytes)
+        }
+        if ok == true { return }
+        guard allowEmpty || !text.isEmpty else { throw .invalidArgument("\(what()) is empty") }
+        guard text.utf8.count <= maximum else { throw .invalidArgument("\(what()) is longer than \(maximum) bytes") }
         for byte in text.utf8 where byte < 0x20 && byte != 0x09 || byte == 0x7F {
-            throw .invalidArgument("\(what) contains a control character")
+            throw .invalidArgument("\(what()) contains a control character")
         }
     }
 
-    static func checkSkills(_ skills: [SkillLevel], _ what: String) throws(EngineError) {
+    /// Whether any byte is a control character other than tab. Eight bytes at a time: a word
+    /// with no byte below 0x20 and none equal to 0x7F is skipped with a few instructions.
+    static func containsControlCharacter(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let raw = UnsafeRawBufferPointer(bytes)
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var index = 0
+        while index + 8 <= bytes.count {
+            let word = raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            // A byte below 0x20 (all our bytes of interest are below 0x80 once the high bit is clear).
+            let below = (word &- ones &* 0x20) & ~word & highs
+            let del = ((word ^ (ones &* 0x7F)) &- ones) & ~(word ^ (ones &* 0x7F)) & highs
+            if below | del != 0 { break }
+            index += 8
+        }
+        while index < bytes.count {
+            let byte = bytes[index]
+            if (byte < 0x20 && byte != 0x09) || byte == 0x7F { return true }
+            index += 1
+        }
+        return false
+    }
+
+    static func checkSkills(_ skills: [SkillLevel], _ what: @autoclosure () -> String) throws(EngineError) {
         for skill in skills {
-            try checkName(skill.skill, "skill name in \(what)")
+            try checkName(skill.skill, "skill name in \(what())")
             guard SkillLevel.levels.contains(skill.level) else {
-                throw .invalidArgument("skill [\(skill.skill)] in \(what) has level \(skill.level); levels are 1 to 5")
+                throw .invalidArgument("skill [\(skill.skill)] in \(what()) has level \(skill.level); levels are 1 to 5")
             }
         }
     }
 
-    static func checkTier(_ tier: Int, _ what: String) throws(EngineError) {
+    static func checkTier(_ tier: Int, _ what: @autoclosure () -> String) throws(EngineError) {
         guard (1...maximumTier).contains(tier) else {
-            throw .invalidArgument("\(what) is \(tier); tiers are 1 to \(maximumTier)")
+            throw .invalidArgument("\(what()) is \(tier); tiers are 1 to \(maximumTier)")
         }
     }
 
@@ -89,8 +127,16 @@ extension RoutingEngine {
     }
 
     func agentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
-        guard let index = agentIndex[id] else { throw .unknownAgent(id) }
+        guard let index = agentNames.find(id.name) else { throw .unknownAgent(id) }
         return index
+    }
+
+    /// The agent acting on a ticket: most often its holder, which is checked by comparing one
+    /// name instead of looking the name up.
+    func actingAgent(_ id: AgentID, on ticket: Int) throws(EngineError) -> Int32 {
+        let owner = tickets[ticket].owner
+        if owner >= 0 && agents[Int(owner)].id == id { return owner }
+        return try agentSlot(id)
     }
 
     func onlineAgentSlot(_ id: AgentID) throws(EngineError) -> Int32 {

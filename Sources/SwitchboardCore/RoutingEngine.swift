@@ -22,47 +22,57 @@ public struct RoutingEngine: Sendable {
     var nextAgentOrder: UInt32 = 0
     var offerSequence: UInt64 = 0
 
+    /// Queues by id; `queueNames` gives ids to names in the same order.
     var queues: [QueueRecord] = []
-    var queueIndex: [String: Int32] = [:]
-    var skillNames: [String] = []
-    var skillIndex: [String: Int] = [:]
+    var queueNames = StringInterner()
+    /// Skill ids, in the order skills were first seen.
+    var skillNames = StringInterner()
+    /// Agents by id; `agentNames` gives ids to login names in the same order.
     var agents: [AgentRecord] = []
-    var agentIndex: [AgentID: Int32] = [:]
-    /// Ticket `id` lives at `tickets[id - 1]`.
-    var tickets: [TicketRecord] = []
-    var history: [HistoryRecord] = []
-    /// A customer's last resolving agent and when.
-    var affinity: [String: (agent: Int32, at: Int64)] = [:]
+    var agentNames = StringInterner()
+    /// Ticket `id` lives at index `id - 1` of `tickets` and `ticketSubjects`.
+    var tickets = SegmentedArray<TicketRecord>()
+    var ticketSubjects = SegmentedArray<String>()
+    /// The agents a declined or missed ticket avoids, by ticket index (few tickets have any).
+    var exclusions: [Int32: [Int32]] = [:]
+    var history = SegmentedArray<HistoryRecord>()
+    /// Customers by id, each with the agent who last resolved one of their tickets and when.
+    var customers = StringTable(initialPayload: Affinity(agent: -1, at: 0))
 
     // MARK: - Derived indexes (rebuilt from the state on restore)
 
+    /// Requirements tickets are routed by: a queue's defaults combined with a ticket's own needs.
     var requirements: [RequirementKey] = []
     var requirementIndex: [RequirementKey: Int32] = [:]
-    var mergedRequirements: [UInt64: Int32] = [:]
+    /// What tickets ask for themselves, before the queue's defaults are added: kept apart, so
+    /// that the routing indexes only hold requirements that tickets are routed by.
+    var ownRequirements: [RequirementKey] = []
+    var ownRequirementIndex: [RequirementKey: Int32] = [:]
+    /// Own requirements of at most four skills, by their packed form: no allocation to look up.
+    var compactOwnRequirements = PairTable()
+    /// Routing requirements by (base requirement, own requirement) ids.
+    var mergedRequirements = PairTable()
     var groups: [AgentGroup] = []
     var groupIndex: [RequirementKey: Int32] = [:]
     /// Per requirement: the groups able to serve it.
-    var groupsForRequirement: [Bitset] = []
+    var groupsForRequirement: [GrowingBitset] = []
     /// Per group: the requirements it can serve.
-    var requirementsForGroup: [Bitset] = []
+    var requirementsForGroup: [GrowingBitset] = []
     /// Per channel: the groups with at least one agent ready on that channel.
     var readyGroups: [Bitset] = Array(repeating: Bitset(), count: 4)
     /// Per channel: the requirements with at least one ticket waiting on that channel.
     var waitingRequirements: [Bitset] = Array(repeating: Bitset(), count: 4)
-    /// `agentHeaps[(group * 3 + strategy) * 4 + channel]`: ready agents of a group.
+    /// `agentHeaps[group * 12 + strategy * 4 + channel]`: ready agents of a group.
     var agentHeaps: [IndexedHeap<AgentKey>] = []
-    /// `agentPositions[strategy * 4 + channel][agent]`.
-    var agentPositions: [[Int32]] = Array(repeating: [], count: 12)
+    /// The top of each agent heap, in the same order, so that a decision reads one flat array.
+    var groupTops: [IndexedHeap<AgentKey>.Entry] = []
     /// `readyCount[group * 4 + channel]`.
     var readyCount: [Int32] = []
     /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
     var ticketHeaps: [IndexedHeap<TicketKey>] = []
-    var ticketPositions: [Int32] = []
     /// Strategies some queue uses; only their heaps are maintained.
     var activeStrategies: [Bool] = [true, false, false]
     var timers = MinHeap<Timer>()
-    /// Reused scratch space for the rare path that looks past excluded heap tops.
-    var scratchAgents: [(Int32, AgentKey)] = []
 
     // MARK: - Counters that are not state
 
@@ -72,11 +82,11 @@ public struct RoutingEngine: Sendable {
     /// An empty floor with the given policy.
     public init(policy: FloorPolicy = FloorPolicy()) {
         self.policy = policy
-        let empty = internRequirement(RequirementKey(skills: [], tier: 1))
+        let empty = internOwnRequirement(RequirementKey(skills: [], tier: 1))
         assert(empty == emptyRequirement)
     }
 
-    /// The requirement with no skills and tier 1, interned first by every engine.
+    /// The own requirement with no skills and tier 1, interned first by every engine.
     let emptyRequirement: Int32 = 0
 
     // MARK: - Applying commands
