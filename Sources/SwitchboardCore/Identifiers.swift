@@ -35,6 +35,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     /// The origin itself.
     public static let zero = Timestamp(milliseconds: 0)
 
+    /// The latest time the engine accepts: the end of year 9999 after the Unix epoch. Every
+    /// duration the engine adds is at most a year, so nothing it computes can overflow.
+    public static let latest = Timestamp(milliseconds: 253_402_300_799_999)
+
     public static func < (lhs: Timestamp, rhs: Timestamp) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
     /// This time moved forward by `milliseconds`.

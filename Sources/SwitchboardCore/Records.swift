@@ -113,7 +113,8 @@ struct TicketRecord {
     var createdAt: Int64
     var deadline: Int64
     var offerExpiresAt: Int64 = 0
-    /// Until when the agents in `exclusions[ticket]` are avoided.
+    /// The latest time until which some agent in `exclusions[ticket]` is avoided (a quick
+    /// "does this ticket avoid anyone" test; derived from the exclusions).
     var excludedUntil: Int64 = 0
     /// The newest entry of this ticket's history in the engine's history arena (entries link
     /// to the one before, so appending touches nothing but the new entry).
@@ -226,6 +227,12 @@ struct Timer: Comparable {
         if lhs.kind != rhs.kind { return lhs.kind.rawValue < rhs.kind.rawValue }
         return lhs.target < rhs.target
     }
+}
+
+/// An agent a ticket avoids until a time, because it declined or missed the ticket.
+struct Exclusion: Sendable, Hashable {
+    var agent: Int32
+    var until: Int64
 }
 
 /// The agent who last resolved one of a customer's tickets, and when (-1: none yet).

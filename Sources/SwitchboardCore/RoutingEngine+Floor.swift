@@ -5,14 +5,24 @@ extension RoutingEngine {
         try Self.check(config)
         let requirement = internRequirement(RequirementKey(skills: packSkills(config.defaultSkills), tier: config.minimumTier))
         activateStrategy(config.strategy)
-        if let index = queueNames.find(config.name) {
-            queues[Int(index)].config = config
-            queues[Int(index)].requirement = requirement
-        } else {
+        guard let index = queueNames.find(config.name) else {
             _ = queueNames.intern(config.name)
             queues.append(QueueRecord(config: config, requirement: requirement))
+            events.append(.queueUpdated(config.name))
+            return
         }
+        let changed = queues[Int(index)].requirement != requirement
+        queues[Int(index)].config = config
+        queues[Int(index)].requirement = requirement
         events.append(.queueUpdated(config.name))
+        guard changed else { return }
+        // Open tickets take the queue's new skills and tier (they keep their deadlines); the
+        // waiting ones are routed again, since someone may be able to take them now.
+        for ticket in tickets.indices where tickets[ticket].queue == index && !tickets[ticket].state.isClosed {
+            dequeueWaiting(ticket)
+            tickets[ticket].requirement = effectiveRequirement(ticket)
+            if tickets[ticket].state == .queued { reroute(ticket, events: &events) }
+        }
     }
 
     mutating func setPolicy(_ policy: FloorPolicy, events: inout [Event]) throws(EngineError) {
@@ -30,6 +40,15 @@ extension RoutingEngine {
         try Self.check(profile.capacity)
         try Self.checkText(profile.session, "session tag", maximum: Self.maximumNameLength, allowEmpty: true)
 
+        if let existing = agentNames.find(profile.id.name) {
+            let load = agents[Int(existing)].routing.load
+            for channel in Channel.allCases where Int(load[channel.index]) > profile.capacity[channel] {
+                throw .invalidArgument("agent [\(profile.id)] holds \(load[channel.index]) \(channel) ticket(s); a capacity of \(profile.capacity[channel]) is below that")
+            }
+            if Int(load.wrappedSum()) > profile.capacity.effectiveTotal {
+                throw .invalidArgument("agent [\(profile.id)] holds \(load.wrappedSum()) ticket(s); a total capacity of \(profile.capacity.effectiveTotal) is below that")
+            }
+        }
         let skills = packSkills(profile.skills)
         let group = internGroup(skills: skills, tier: profile.tier)
         let index: Int32
@@ -104,7 +123,8 @@ extension RoutingEngine {
         if status == .available { fill(index, events: &events) }
     }
 
-    mutating func nodeDown(_ node: String, events: inout [Event]) {
+    mutating func nodeDown(_ node: String, events: inout [Event]) throws(EngineError) {
+        try Self.checkText(node, "node", maximum: Self.maximumNameLength, allowEmpty: false)
         for a in agents.indices where Self.session(agents[a].session, belongsTo: node)
             && agents[a].routing.status != .offline && !agents[a].routing.sessionLost {
             let index = Int32(a)
@@ -119,7 +139,8 @@ extension RoutingEngine {
         }
     }
 
-    mutating func nodeUp(_ node: String, events: inout [Event]) {
+    mutating func nodeUp(_ node: String, events: inout [Event]) throws(EngineError) {
+        try Self.checkText(node, "node", maximum: Self.maximumNameLength, allowEmpty: false)
         for a in agents.indices where Self.session(agents[a].session, belongsTo: node) && agents[a].routing.sessionLost {
             agents[a].routing.sessionLost = false
             events.append(.agentSessionRestored(agents[a].id))

@@ -114,13 +114,13 @@ extension RoutingEngine {
             ticket.rank = try input.u8("rank")
             ticket.slaWarned = try input.bool("warned")
             ticket.slaBreached = try input.bool("breached")
-            var excluded: [Int32] = []
-            for _ in 0..<(try input.count("avoided count", minimumSize: 4)) {
+            var excluded: [Exclusion] = []
+            for _ in 0..<(try input.count("avoided count", minimumSize: 12)) {
                 let agent = try input.i32("avoided agent")
                 guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "avoided agent \(agent)") }
-                excluded.append(agent)
+                excluded.append(Exclusion(agent: agent, until: try input.i64("avoided until")))
             }
-            ticket.excludedUntil = try input.i64("avoid until")
+            ticket.excludedUntil = excluded.map(\.until).max() ?? 0
             let index = tickets.count
             if !excluded.isEmpty { exclusions[Int32(index)] = excluded }
             tickets.append(ticket)
@@ -153,7 +153,64 @@ extension RoutingEngine {
             customers[payload: customers.intern(customer)] = Affinity(agent: agent, at: try input.i64("affinity time"))
         }
         guard input.isAtEnd else { throw .invalid(at: input.offset, "unexpected bytes after the affinity table") }
+        try checkConsistency(at: input.offset)
         rebuildDerivedState()
+    }
+
+    /// Refuses a snapshot whose parts contradict each other or hold values no command could have
+    /// produced, even though its checksum is right: a restored engine must be one the commands
+    /// could have built, or it may trap later.
+    private func checkConsistency(at offset: Int) throws(SnapshotError) {
+        func refuse(_ why: String) -> SnapshotError { .invalid(at: offset, why) }
+        do throws(EngineError) {
+            try Self.check(policy)
+            for queue in queues { try Self.check(queue.config) }
+            for agent in agents {
+                try Self.check(agent.capacity)
+                try Self.checkTier(agent.tier, "tier of agent [\(agent.id)]")
+            }
+        } catch {
+            throw refuse(error.description)
+        }
+        guard now >= 0, now <= Timestamp.latest.milliseconds else { throw refuse("clock \(now) is out of range") }
+        var held = [Int](repeating: 0, count: agents.count)
+        for index in tickets.indices {
+            let ticket = tickets[index]
+            let id = index + 1
+            switch ticket.state {
+            case .offered, .assigned:
+                guard ticket.owner >= 0 else { throw refuse("ticket \(id) is \(ticket.state) but has no owner") }
+                guard agents[Int(ticket.owner)].tickets.contains(Int32(index)) else {
+                    throw refuse("ticket \(id) is held by agent [\(agents[Int(ticket.owner)].id)] but not in its list")
+                }
+                held[Int(ticket.owner)] += 1
+            case .queued, .resolved, .cancelled:
+                guard ticket.owner == -1 else { throw refuse("ticket \(id) is \(ticket.state) but has an owner") }
+            }
+            guard ticket.rank <= 1 else { throw refuse("ticket \(id) has rank \(ticket.rank)") }
+            guard ticket.createdAt <= ticket.deadline, ticket.deadline <= Timestamp.latest.milliseconds + 366 * 86_400_000 else {
+                throw refuse("ticket \(id) has deadline \(ticket.deadline) before its creation or out of range")
+            }
+            for step in historyRecords(of: index) where step.kind == .created || step.kind == .transferredToQueue {
+                guard step.detail >= 0, Int(step.detail) < queues.count else {
+                    throw refuse("ticket \(id) has a history step naming queue \(step.detail)")
+                }
+            }
+            for step in historyRecords(of: index) where step.kind == .escalated {
+                guard (1...Self.maximumTier).contains(Int(step.detail)) else { throw refuse("ticket \(id) escalated to tier \(step.detail)") }
+            }
+            for step in historyRecords(of: index) where step.kind == .requeued {
+                guard RequeueReason(rawValue: UInt8(clamping: step.detail)) != nil, step.detail >= 0 else {
+                    throw refuse("ticket \(id) has a requeue reason \(step.detail)")
+                }
+            }
+        }
+        for agent in agents.indices where held[agent] != agents[agent].tickets.count {
+            throw refuse("agent [\(agents[agent].id)] lists \(agents[agent].tickets.count) tickets but holds \(held[agent])")
+        }
+        for agent in agents.indices where agents[agent].routing.status == .offline && !agents[agent].tickets.isEmpty {
+            throw refuse("agent [\(agents[agent].id)] is offline but holds tickets")
+        }
     }
 
     /// Recomputes counters, indexes and timers from the stored state.

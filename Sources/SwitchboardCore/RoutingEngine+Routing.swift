@@ -19,7 +19,7 @@ extension RoutingEngine {
             }
         }
         if best.handle >= 0 && isAvoiding(index) {
-            avoided = exclusions[Int32(index)]?.contains(best.handle) ?? false
+            avoided = avoids(index, agent: best.handle)
         }
         guard avoided else { return best.handle >= 0 ? best.handle : nil }
         // Rare path: the ticket was declined or missed recently; look past the agents it avoids.
@@ -37,11 +37,10 @@ extension RoutingEngine {
     /// The best agent in one heap that the ticket does not avoid: pops the avoided tops aside,
     /// reads the next top, and puts them back.
     private mutating func bestNotAvoided(heap: Int, ticket: Int) -> IndexedHeap<AgentKey>.Entry? {
-        let avoided = exclusions[Int32(ticket)] ?? []
         var aside: [IndexedHeap<AgentKey>.Entry] = []
         var found: IndexedHeap<AgentKey>.Entry?
         while let top = agentHeaps[heap].top {
-            if !avoided.contains(top.handle) {
+            if !avoids(ticket, agent: top.handle) {
                 found = top
                 break
             }
@@ -89,7 +88,7 @@ extension RoutingEngine {
     }
 
     @inline(__always) func avoids(_ ticket: Int, agent: Int32) -> Bool {
-        isAvoiding(ticket) && (exclusions[Int32(ticket)]?.contains(agent) ?? false)
+        isAvoiding(ticket) && (exclusions[Int32(ticket)]?.contains { $0.agent == agent && $0.until > now } ?? false)
     }
 
     private mutating func bestNotAvoiding(slot: Int, agent: Int32) -> (Int, TicketKey)? {
@@ -133,6 +132,18 @@ extension RoutingEngine {
               !avoids(index, agent: agentIndex)
         else { return nil }
         return agentIndex
+    }
+
+    /// Tries again to find an agent for a ticket that waits in a heap, after something about
+    /// it changed (an avoided agent is allowed again, its queue's rules changed). It stays in
+    /// the queue quietly when nobody can take it.
+    mutating func reroute(_ index: Int, events: inout [Event]) {
+        dequeueWaiting(index)
+        if let agent = pickAgent(forTicket: index) {
+            offer(index, to: agent, events: &events)
+        } else {
+            enqueueWaiting(index)
+        }
     }
 
     /// Offers waiting tickets to an agent while it has room and tickets it may take wait, then

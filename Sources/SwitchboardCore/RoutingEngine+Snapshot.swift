@@ -13,7 +13,8 @@
 //   tickets      list of: customer, subject, u32 queue, u8 channel, u8 priority, u8 state,
 //                own requirement, requirement, i64 minimum tier, i64 created, i64 deadline,
 //                i32 owner, i64 offer expiry, u8 rank, bool warned, bool breached,
-//                list of i32 avoided agents, i64 avoid until, list of history (i64 at, u8 kind, i32 agent, i32 detail)
+//                list of avoided agents (i32 agent, i64 until),
+//                list of history (i64 at, u8 kind, i32 agent, i32 detail)
 //   affinity     list of: customer, i32 agent, i64 at — sorted by the customer's UTF-8 bytes
 //   u64 FNV-1a of everything above
 //
@@ -104,8 +105,10 @@ extension RoutingEngine {
             out.bool(ticket.slaBreached)
             let excluded = exclusions[Int32(index)] ?? []
             out.u32(UInt32(excluded.count))
-            for agent in excluded { out.i32(agent) }
-            out.i64(ticket.excludedUntil)
+            for exclusion in excluded {
+                out.i32(exclusion.agent)
+                out.i64(exclusion.until)
+            }
             let steps = historyRecords(of: index)
             out.u32(UInt32(steps.count))
             for step in steps {

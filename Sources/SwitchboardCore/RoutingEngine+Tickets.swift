@@ -52,21 +52,28 @@ extension RoutingEngine {
         guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
         events.append(.offerDeclined(id, agentID))
         record(index, .declined, agent: agent)
-        turnAway(index, from: agent, reason: .declined, events: &events)
+        turnAway(index, from: agent, since: now, reason: .declined, events: &events)
         fill(agent, events: &events)
     }
 
     /// An offer the agent declined or missed: the ticket avoids that agent for the cool-down
-    /// and goes to the next one.
-    mutating func turnAway(_ index: Int, from agent: Int32, reason: RequeueReason, events: inout [Event]) {
+    /// (counted from `since`) and goes to the next one.
+    mutating func turnAway(_ index: Int, from agent: Int32, since: Int64, reason: RequeueReason, events: inout [Event]) {
         detach(index)
-        let key = Int32(index)
-        if !isAvoiding(index) { exclusions[key] = nil }
-        exclusions[key, default: []].append(agent)
-        tickets[index].excludedUntil = now + policy.declineCooldownMs
-        timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: key))
+        avoid(index, agent: agent, since: since)
         setState(index, .queued)
         route(index, reason: reason, events: &events)
+    }
+
+    /// Makes the ticket avoid the agent for the cool-down; each agent has its own end time.
+    mutating func avoid(_ index: Int, agent: Int32, since: Int64) {
+        let key = Int32(index)
+        let until = since + policy.declineCooldownMs
+        var list = (exclusions[key] ?? []).filter { $0.agent != agent && $0.until > now }
+        list.append(Exclusion(agent: agent, until: until))
+        exclusions[key] = list
+        tickets[index].excludedUntil = list.map(\.until).max() ?? 0
+        timers.insert(Timer(at: until, kind: .cooldownEnd, target: key))
     }
 
     mutating func resolve(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
@@ -109,12 +116,23 @@ extension RoutingEngine {
             throw .invalidArgument("ticket [\(id)] already needs tier \(current); escalate to a higher tier")
         }
         dequeueWaiting(index)
+        release(index, reason: .escalated, passedOnBy: agentID, events: &events)
         tickets[index].minimumTier = Int32(tier)
         tickets[index].requirement = effectiveRequirement(index)
         record(index, .escalated, agent: owner, detail: Int32(tier))
         events.append(.ticketEscalated(id, tier: tier))
         requeue(index, reason: .escalated, front: false, events: &events)
         if owner >= 0 { fill(owner, events: &events) }
+    }
+
+    /// Takes a ticket from its holder before it moves on (escalation, transfer), announcing it
+    /// first. An agent that passes its own ticket on does not get it straight back: the ticket
+    /// avoids it for the cool-down.
+    private mutating func release(_ index: Int, reason: RequeueReason, passedOnBy actor: AgentID?, events: inout [Event]) {
+        let holder = detach(index)
+        guard holder >= 0 else { return }
+        events.append(.ticketRevoked(TicketID(UInt64(index + 1)), agents[Int(holder)].id, reason: reason))
+        if actor != nil { avoid(index, agent: holder, since: now) }
     }
 
     /// The ticket's queue defaults, its own needs and its escalated tier, combined.
@@ -133,6 +151,7 @@ extension RoutingEngine {
             guard let queue = queueNames.find(name) else { throw .unknownQueue(name) }
             dequeueWaiting(index)
             let owner = tickets[index].owner
+            release(index, reason: .transferred, passedOnBy: agentID, events: &events)
             moveCounters(index, toQueue: queue)
             tickets[index].queue = queue
             tickets[index].deadline = tickets[index].createdAt + queues[Int(queue)].config.sla[tickets[index].priority]

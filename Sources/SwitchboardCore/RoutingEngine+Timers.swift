@@ -19,7 +19,7 @@ extension RoutingEngine {
             let id = TicketID(UInt64(target + 1))
             events.append(.offerExpired(id, agents[Int(agent)].id))
             record(target, .expired, agent: agent)
-            turnAway(target, from: agent, reason: .expired, events: &events)
+            turnAway(target, from: agent, since: timer.at, reason: .expired, events: &events)
             agents[Int(agent)].consecutiveMisses += 1
             if agents[Int(agent)].consecutiveMisses >= policy.missesBeforeAway
                 && agents[Int(agent)].routing.status == .available {
@@ -47,16 +47,12 @@ extension RoutingEngine {
 
         case .cooldownEnd:
             let key = Int32(target)
-            guard exclusions[key] != nil, tickets[target].excludedUntil == timer.at else { return }
-            exclusions[key] = nil
-            // The agents it avoided may be free now; the ticket may go to one of them.
-            guard tickets[target].state == .queued else { return }
-            dequeueWaiting(target)
-            if let agent = pickAgent(forTicket: target) {
-                offer(target, to: agent, events: &events)
-            } else {
-                enqueueWaiting(target)
-            }
+            guard let list = exclusions[key], list.contains(where: { $0.until == timer.at }) else { return }
+            let remaining = list.filter { $0.until > now }
+            exclusions[key] = remaining.isEmpty ? nil : remaining
+            tickets[target].excludedUntil = remaining.map(\.until).max() ?? 0
+            // The agent it stopped avoiding may be free now; the ticket may go to it.
+            if tickets[target].state == .queued { reroute(target, events: &events) }
 
         case .wrapUpEnd:
             guard agents[target].routing.status == .wrapUp, agents[target].wrapUpEndsAt == timer.at else { return }
@@ -75,6 +71,29 @@ extension RoutingEngine {
                 requeue(Int(ticket), reason: .sessionLost, front: realTime, events: &events)
             }
             takeOffline(timer.target, events: &events)
+        }
+    }
+
+    /// Whether firing the timer would do anything; the guards of `fire` without the effects.
+    func isLive(_ timer: Timer) -> Bool {
+        let target = Int(timer.target)
+        switch timer.kind {
+        case .offerExpiry:
+            return tickets[target].state == .offered && tickets[target].offerExpiresAt == timer.at
+        case .slaWarning:
+            return tickets[target].isWaiting && !tickets[target].slaWarned && timer.at == warningTime(target)
+        case .slaBreach:
+            return tickets[target].isWaiting && tickets[target].slaWarned && !tickets[target].slaBreached
+                && timer.at == tickets[target].deadline
+        case .cooldownEnd:
+            return exclusions[timer.target]?.contains { $0.until == timer.at } ?? false
+        case .wrapUpEnd:
+            return agents[target].routing.status == .wrapUp && agents[target].wrapUpEndsAt == timer.at
+        case .realTimeGraceEnd:
+            return agents[target].routing.sessionLost && agents[target].lostAt + policy.realTimeGraceMs == timer.at
+                && agents[target].tickets.contains { tickets[Int($0)].channel.isRealTime }
+        case .asyncGraceEnd:
+            return agents[target].routing.sessionLost && agents[target].lostAt + policy.asyncGraceMs == timer.at
         }
     }
 
@@ -110,8 +129,8 @@ extension RoutingEngine {
                 timers.insert(Timer(at: tickets[index].offerExpiresAt, kind: .offerExpiry, target: Int32(index)))
             }
             if tickets[index].isWaiting { scheduleSLATimer(index) }
-            if exclusions[Int32(index)] != nil {
-                timers.insert(Timer(at: tickets[index].excludedUntil, kind: .cooldownEnd, target: Int32(index)))
+            for exclusion in exclusions[Int32(index)] ?? [] {
+                timers.insert(Timer(at: exclusion.until, kind: .cooldownEnd, target: Int32(index)))
             }
         }
         for index in agents.indices {

@@ -34,7 +34,7 @@ public struct RoutingEngine: Sendable {
     var tickets = SegmentedArray<TicketRecord>()
     var ticketSubjects = SegmentedArray<String>()
     /// The agents a declined or missed ticket avoids, by ticket index (few tickets have any).
-    var exclusions: [Int32: [Int32]] = [:]
+    var exclusions: [Int32: [Exclusion]] = [:]
     var history = SegmentedArray<HistoryRecord>()
     /// Customers by id, each with the agent who last resolved one of their tickets and when.
     var customers = StringTable(initialPayload: Affinity(agent: -1, at: 0))
@@ -106,7 +106,20 @@ public struct RoutingEngine: Sendable {
 
     /// Applies a command and appends its events to `events`: the allocation-free form for hot loops.
     public mutating func apply(_ command: Command, at time: Timestamp, into events: inout [Event]) throws(EngineError) {
+        guard time.milliseconds <= Timestamp.latest.milliseconds else {
+            throw .invalidArgument("time \(time.milliseconds) ms is past the latest time the floor accepts (\(Timestamp.latest.milliseconds) ms, the end of year 9999)")
+        }
+        let before = now
         if time.milliseconds > now { now = time.milliseconds }
+        do {
+            try dispatch(command, events: &events)
+        } catch {
+            now = before  // a refused command changes nothing, the clock included
+            throw error
+        }
+    }
+
+    private mutating func dispatch(_ command: Command, events: inout [Event]) throws(EngineError) {
         switch command {
         case .upsertQueue(let config): try upsertQueue(config, events: &events)
         case .setPolicy(let policy): try setPolicy(policy, events: &events)
@@ -120,15 +133,24 @@ public struct RoutingEngine: Sendable {
         case .escalate(let ticket, let agent, let tier): try escalate(ticket, by: agent, toTier: tier, events: &events)
         case .transfer(let ticket, let agent, let target): try transfer(ticket, by: agent, to: target, events: &events)
         case .cancel(let ticket): try cancel(ticket, events: &events)
-        case .nodeDown(let node): nodeDown(node, events: &events)
-        case .nodeUp(let node): nodeUp(node, events: &events)
+        case .nodeDown(let node): try nodeDown(node, events: &events)
+        case .nodeUp(let node): try nodeUp(node, events: &events)
         case .tick: tick(events: &events)
         }
     }
 
-    /// The earliest time at which a `tick` would change something, or nil when nothing is scheduled.
-    /// Drivers use it to sleep exactly as long as needed.
-    public var nextDeadline: Timestamp? {
-        timers.min.map { Timestamp(milliseconds: $0.at) }
+    /// The earliest time at which a `tick` would change something, or nil when nothing is
+    /// scheduled. Drivers use it to sleep exactly as long as needed. Mutating only because it
+    /// first drops timers that no longer apply (an accepted offer's expiry, …), so an engine and
+    /// its restored copy always agree.
+    public mutating func nextDeadline() -> Timestamp? {
+        while let timer = timers.min, !isLive(timer) {
+            _ = timers.popMin()
+            if timer.kind == .slaWarning || timer.kind == .slaBreach {
+                tickets[Int(timer.target)].slaTimerPending = false
+                if tickets[Int(timer.target)].isWaiting { scheduleSLATimer(Int(timer.target)) }
+            }
+        }
+        return timers.min.map { Timestamp(milliseconds: $0.at) }
     }
 }

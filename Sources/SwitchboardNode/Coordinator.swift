@@ -118,7 +118,7 @@ actor Coordinator {
 
     func tickIfDue() {
         let now = Self.clock()
-        guard let due = engine.nextDeadline, due <= now else { return }
+        guard let due = engine.nextDeadline(), due <= now else { return }
         _ = execute(.tick, at: now, suppressing: nil)
         outbound.flush()
     }

@@ -8,9 +8,26 @@ enum CommandLineInterface {
     USAGE: switchboard <subcommand> [options]
 
     SUBCOMMANDS:
-      node       Run a node (see 'switchboard node --help')
+      node       Run a node
+      agent      An interactive desk for one agent: offers arrive, accept and resolve them
+      submit     Submit a ticket; prints its id
+      ticket     One ticket with its history
+      tickets    List tickets (--state, --queue)
+      agents     List agents
+      queues     List queues
+      queue      Create or update a queue (queue create|update NAME …)
+      cancel     Cancel a ticket (the customer left)
+      status     The node and the floor in one line, with the state digest
       demo       Run a simulated support floor through the routing engine and narrate it
       version    Print the version
+
+    GLOBAL OPTIONS (for the commands that talk to a node):
+      --node HOST:PORT   the node (default $SWITCHBOARD_NODE, else 127.0.0.1:7400)
+      --token TOKEN      the token to authenticate with (default $SWITCHBOARD_TOKEN)
+      --json             print JSON for scripts instead of tables
+
+    EXIT STATUS: 0 success, 1 the node refused (its error is shown), 2 usage error,
+    3 cannot connect (the message says where it tried).
 
     Run 'switchboard <subcommand> --help' for a subcommand's options.
     """
@@ -29,6 +46,10 @@ enum CommandLineInterface {
                 try Demo.run(rest)
             case "node":
                 try await NodeCommand.run(rest)
+            case "agent":
+                try await AgentDesk.run(rest)
+            case "submit", "ticket", "tickets", "agents", "queues", "queue", "cancel", "status":
+                try await AdminCommands.run(subcommand, rest)
             case "version", "--version":
                 print("switchboard \(version)")
             case "help", "--help", "-h":
@@ -40,6 +61,9 @@ enum CommandLineInterface {
         } catch let error as UsageError {
             FileHandle.standardError.write(Data("switchboard: \(error.message)\n".utf8))
             return 2
+        } catch let error as NodeError {
+            FileHandle.standardError.write(Data("switchboard: \(error.message)\n".utf8))
+            return error.status
         } catch {
             FileHandle.standardError.write(Data("switchboard: \(error)\n".utf8))
             return 1
@@ -86,6 +110,12 @@ struct OptionReader {
             throw UsageError("\(command): \(name) takes a whole number from \(range.lowerBound) to \(range.upperBound), not [\(text)]")
         }
         return number
+    }
+
+    /// Removes and returns the first argument that is not an option.
+    mutating func positional() -> String? {
+        guard let index = remaining.firstIndex(where: { !$0.hasPrefix("--") }) else { return nil }
+        return remaining.remove(at: index)
     }
 
     /// Fails on anything not consumed.

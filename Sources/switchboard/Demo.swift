@@ -120,9 +120,9 @@ struct DemoFloor {
         }
     }
 
-    private func nextTime() -> Int64? {
+    private mutating func nextTime() -> Int64? {
         let scheduled = schedule.first?.at
-        let timer = engine.nextDeadline.map { $0.milliseconds - origin }
+        let timer = engine.nextDeadline().map { $0.milliseconds - origin }
         switch (scheduled, timer) {
         case let (a?, b?): return max(clock + 1, min(a, b))
         case let (a?, nil): return max(clock + 1, a)
