@@ -97,8 +97,9 @@ extension Coordinator {
             let reply = write(.logout(agent), at: now, suppressing: Suppressed(statusOf: agent)) { _ in
                 .ok([.init("agent", agent.name), .init("status", "offline")])
             }
-            if case .ok = reply, let connection = agentConnections.removeValue(forKey: agent) {
-                sessions[connection.id]?.agent = nil
+            if case .ok = reply, let agentSession = agentSessions.removeValue(forKey: agent) {
+                sessions[agentSession.connection.id]?.agent = nil
+                agentSession.close()
             }
             return reply
         case .setStatus(let status, _):
@@ -144,10 +145,12 @@ extension Coordinator {
 
     /// Makes `connection` the session of `agent`: its pushes go there from now on.
     private func bind(_ agent: AgentID, to connection: Connection) {
-        if let previous = agentConnections[agent], previous !== connection {
-            sessions[previous.id]?.agent = nil
+        if let previous = agentSessions[agent] {
+            guard previous.connection !== connection else { return }
+            sessions[previous.connection.id]?.agent = nil
+            previous.close()
         }
-        agentConnections[agent] = connection
+        agentSessions[agent] = AgentSession.start(agent: agent, connection: connection)
         sessions[connection.id]?.agent = agent
         log.info("agent logged in [\(agent)] on [\(connection.id)]")
     }
@@ -212,30 +215,31 @@ extension Coordinator {
 
     // MARK: - Pushes
 
-    /// Turns the last command's events into pushes to the agents' connections.
+    /// Turns the last command's events into pushes for the agents' sessions.
     private func deliverPushes(suppressing: Suppressed?) {
         for event in events {
+            let push: Push
+            let agent: AgentID
             switch event {
-            case .ticketOffered(let id, let agent, let expiresAt):
-                guard let connection = agentConnections[agent], let ticket = engine.ticketWithoutHistory(id) else { continue }
-                outbound.append(connection, [Push.offer(TicketSummary(ticket), expiresAt: expiresAt).text])
-            case .ticketAssigned(let id, let agent):
-                if let assigned = suppressing?.assigned, assigned.0 == id, assigned.1 == agent { continue }
-                guard let connection = agentConnections[agent], let ticket = engine.ticketWithoutHistory(id) else { continue }
-                outbound.append(connection, [Push.assigned(TicketSummary(ticket)).text])
-            case .offerExpired(let id, let agent):
-                guard let connection = agentConnections[agent] else { continue }
-                outbound.append(connection, [Push.revoked(id, reason: "expired").text])
-            case .ticketRevoked(let id, let agent, let reason):
-                guard let connection = agentConnections[agent] else { continue }
-                outbound.append(connection, [Push.revoked(id, reason: reason.description).text])
-            case .agentStatusChanged(let agent, let status):
-                if suppressing?.statusOf == agent && status != .wrapUp { continue }
-                guard let connection = agentConnections[agent] else { continue }
-                outbound.append(connection, [Push.status(agent, status).text])
+            case .ticketOffered(let id, let to, let expiresAt):
+                guard agentSessions[to] != nil, let ticket = engine.ticketWithoutHistory(id) else { continue }
+                (push, agent) = (.offer(TicketSummary(ticket), expiresAt: expiresAt), to)
+            case .ticketAssigned(let id, let to):
+                if let assigned = suppressing?.assigned, assigned.0 == id, assigned.1 == to { continue }
+                guard agentSessions[to] != nil, let ticket = engine.ticketWithoutHistory(id) else { continue }
+                (push, agent) = (.assigned(TicketSummary(ticket)), to)
+            case .offerExpired(let id, let from):
+                (push, agent) = (.revoked(id, reason: "expired"), from)
+            case .ticketRevoked(let id, let from, let reason):
+                (push, agent) = (.revoked(id, reason: reason.description), from)
+            case .agentStatusChanged(let who, let status):
+                if suppressing?.statusOf == who && status != .wrapUp { continue }
+                (push, agent) = (.status(who, status), who)
             default:
                 continue
             }
+            guard agentSessions[agent] != nil else { continue }
+            pendingPushes[agent, default: []].append(push)
         }
     }
 }

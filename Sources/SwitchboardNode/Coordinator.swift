@@ -25,7 +25,10 @@ actor Coordinator {
     let startedAt = Date()
     var engine: RoutingEngine
     var sessions: [UInt64: Session] = [:]
-    var agentConnections: [AgentID: Connection] = [:]
+    /// The session of each agent logged in on this node, by agent.
+    var agentSessions: [AgentID: AgentSession] = [:]
+    /// Pushes decided during the current batch, per agent, handed to the sessions at its end.
+    var pendingPushes: [AgentID: [Push]] = [:]
     var outbound = OutboundLines()
     var events: [Event] = []
     var limits: ProtocolLimits
@@ -55,7 +58,9 @@ actor Coordinator {
             switch input {
             case .batch(let batch): handle(batch)
             case .timer: tickIfDue()
-            case .stop: return
+            case .stop:
+                for session in agentSessions.values { session.close() }
+                return
             }
         }
     }
@@ -83,7 +88,16 @@ actor Coordinator {
                 connectionClosed(item.connection, reason: reason, at: now)
             }
         }
+        flush()
+    }
+
+    /// Sends the batch's replies and hands each agent session its pushes.
+    func flush() {
         outbound.flush()
+        for (agent, pushes) in pendingPushes {
+            agentSessions[agent]?.deliver(pushes)
+        }
+        pendingPushes.removeAll(keepingCapacity: true)
     }
 
     private func handleLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection, at now: Timestamp) {
@@ -108,8 +122,9 @@ actor Coordinator {
         case .slowReader, .error, .idleTimeout: log.warning("connection closed [\(connection.id)] [\(reason)]")
         default: log.debug("connection closed [\(connection.id)] [\(reason)]")
         }
-        guard let agent = session.agent, agentConnections[agent] === connection else { return }
-        agentConnections[agent] = nil
+        guard let agent = session.agent, let agentSession = agentSessions[agent], agentSession.connection === connection else { return }
+        agentSessions[agent] = nil
+        agentSession.close()
         log.info("agent session lost [\(agent)] [\(reason)]")
         _ = execute(.nodeDown(session.tag(node: configuration.id)), at: now, suppressing: nil)
     }
@@ -120,6 +135,6 @@ actor Coordinator {
         let now = Self.clock()
         guard let due = engine.nextDeadline(), due <= now else { return }
         _ = execute(.tick, at: now, suppressing: nil)
-        outbound.flush()
+        flush()
     }
 }
