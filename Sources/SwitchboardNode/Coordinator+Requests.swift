@@ -97,9 +97,12 @@ extension Coordinator {
             let reply = write(.logout(agent), at: now, suppressing: Suppressed(statusOf: agent)) { _ in
                 .ok([.init("agent", agent.name), .init("status", "offline")])
             }
-            if case .ok = reply, let agentSession = agentSessions.removeValue(forKey: agent) {
-                sessions[agentSession.connection.id]?.agent = nil
-                agentSession.close()
+            if case .ok = reply {
+                log.info("agent logged out [\(agent)]")
+                if let agentSession = agentSessions.removeValue(forKey: agent) {
+                    sessions[agentSession.connection.id]?.agent = nil
+                    agentSession.close()
+                }
             }
             return reply
         case .setStatus(let status, _):
