@@ -183,6 +183,11 @@ struct RequirementKey: Hashable {
     static func skill(_ packed: UInt32) -> Int { Int(packed >> 3) }
     static func level(_ packed: UInt32) -> Int { Int(packed & 7) }
 
+    /// The same requirement with its skills sorted and each skill once, at its highest level.
+    func normalised() -> RequirementKey {
+        RequirementKey(skills: [], tier: tier).merged(with: self)
+    }
+
     /// The union of two requirements, with the higher level and tier where they overlap.
     func merged(with other: RequirementKey) -> RequirementKey {
         var bySkill: [Int: Int] = [:]

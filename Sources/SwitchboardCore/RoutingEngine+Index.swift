@@ -30,21 +30,32 @@ extension RoutingEngine {
     mutating func internOwnRequirement(skills: [SkillLevel], tier: Int) -> Int32 {
         guard skills.count <= 4 else { return internOwnRequirement(RequirementKey(skills: packSkills(skills), tier: tier)) }
         var packed: SIMD4<UInt32> = .zero
+        for (position, skill) in skills.enumerated() {
+            packed[position] = RequirementKey.pack(skill: Int(skillNames.intern(skill.skill)), level: skill.level)
+        }
+        return internOwnRequirement(packed: packed, count: skills.count, tier: tier)
+    }
+
+    /// The same, from up to four skills already interned and packed (in any order, repeats allowed).
+    mutating func internOwnRequirement(packed input: SIMD4<UInt32>, count total: Int, tier: Int) -> Int32 {
+        var packed: SIMD4<UInt32> = .zero
         var count = 0
-        for skill in skills {
-            let value = RequirementKey.pack(skill: Int(skillNames.intern(skill.skill)), level: skill.level)
-            guard value < 1 << 16 else { return internOwnRequirement(RequirementKey(skills: packSkills(skills), tier: tier)) }
+        for position in 0..<total {
+            let value = input[position]
+            guard value < 1 << 16 else {
+                return internOwnRequirement(RequirementKey(skills: (0..<total).map { input[$0] }, tier: tier).normalised())
+            }
             // Insert in order; the same skill keeps its higher level.
             if let same = (0..<count).first(where: { RequirementKey.skill(packed[$0]) == RequirementKey.skill(value) }) {
                 packed[same] = Swift.max(packed[same], value)
                 continue
             }
-            var position = count
-            while position > 0 && packed[position - 1] > value {
-                packed[position] = packed[position - 1]
-                position -= 1
+            var slot = count
+            while slot > 0 && packed[slot - 1] > value {
+                packed[slot] = packed[slot - 1]
+                slot -= 1
             }
-            packed[position] = value
+            packed[slot] = value
             count += 1
         }
         var word: UInt64 = 0

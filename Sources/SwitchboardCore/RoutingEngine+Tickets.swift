@@ -9,17 +9,31 @@ extension RoutingEngine {
             try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
         }
         try Self.checkText(submission.subject, "subject", maximum: Self.maximumSubjectLength, allowEmpty: true)
-        for skill in submission.skills where skillNames.find(skill.skill) == nil {
-            try Self.checkName(skill.skill, "skill name in ticket")
-        }
-        for skill in submission.skills where !SkillLevel.levels.contains(skill.level) {
-            throw .invalidArgument("skill [\(skill.skill)] in ticket has level \(skill.level); levels are 1 to 5")
+        // Up to four skills already known are looked up once and packed; anything else takes
+        // the general path after validation.
+        var packed = SIMD4<UInt32>.zero
+        var allKnown = submission.skills.count <= 4
+        for (position, skill) in submission.skills.enumerated() {
+            guard SkillLevel.levels.contains(skill.level) else {
+                throw .invalidArgument("skill [\(skill.skill)] in ticket has level \(skill.level); levels are 1 to 5")
+            }
+            if let id = skillNames.find(skill.skill) {
+                if position < 4 { packed[position] = RequirementKey.pack(skill: Int(id), level: skill.level) }
+            } else {
+                try Self.checkName(skill.skill, "skill name in ticket")
+                allKnown = false
+            }
         }
         try Self.checkTier(submission.minimumTier, "minimum tier of the ticket")
 
-        let own = submission.skills.isEmpty && submission.minimumTier == 1
-            ? emptyRequirement
-            : internOwnRequirement(skills: submission.skills, tier: submission.minimumTier)
+        let own: Int32
+        if submission.skills.isEmpty && submission.minimumTier == 1 {
+            own = emptyRequirement
+        } else if allKnown {
+            own = internOwnRequirement(packed: packed, count: submission.skills.count, tier: submission.minimumTier)
+        } else {
+            own = internOwnRequirement(skills: submission.skills, tier: submission.minimumTier)
+        }
         let requirement = mergeRequirements(queues[Int(queue)].requirement, own: own)
         let customer = knownCustomer ?? customers.intern(submission.customer)
         let id = nextTicketID

@@ -91,31 +91,34 @@ extension Coordinator {
                 ? ProtocolError(.notLoggedIn, "LOGIN first on this connection")
                 : ProtocolError(.missingArgument, "\(request.verb) needs agent= (no agent is logged in on this connection)"))
         }
+        // The agent's own desk learns from the reply; another connection's request still pushes.
+        let own = acting != nil && session.agent == acting
         switch request {
         case .logout:
             let agent = acting!
-            let reply = write(.logout(agent), at: now, suppressing: Suppressed(statusOf: agent)) { _ in
+            let reply = write(.logout(agent), at: now, suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
                 .ok([.init("agent", agent.name), .init("status", "offline")])
             }
             if case .ok = reply {
                 log.info("agent logged out [\(agent)]")
-                if let agentSession = agentSessions.removeValue(forKey: agent) {
-                    sessions[agentSession.connection.id]?.agent = nil
-                    agentSession.close()
-                }
+                endSession(of: agent)
             }
             return reply
         case .setStatus(let status, _):
             let agent = acting!
-            return write(.setStatus(agent, status), at: now, suppressing: Suppressed(statusOf: agent)) { _ in
+            return write(.setStatus(agent, status), at: now, suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
                 .ok([.init("agent", agent.name), .init("status", self.engine.agent(agent)?.status.description ?? status.description)])
             }
         case .accept(let id, _):
-            return write(.accept(id, by: acting!), at: now, suppressing: Suppressed(assigned: (id, acting!))) { _ in self.ticketReply(id) }
+            return write(.accept(id, by: acting!), at: now, suppressing: own ? Suppressed(assigned: (id, acting!)) : nil) { _ in
+                self.ticketReply(id)
+            }
         case .decline(let id, _):
             return write(.decline(id, by: acting!), at: now) { _ in self.ticketReply(id) }
         case .resolve(let id, _):
-            return write(.resolve(id, by: acting!), at: now, suppressing: Suppressed(statusOf: acting!)) { _ in self.ticketReply(id) }
+            return write(.resolve(id, by: acting!), at: now, suppressing: own ? Suppressed(statusOf: acting!) : nil) { _ in
+                self.ticketReply(id)
+            }
         case .escalate(let id, let tier, _):
             return write(.escalate(id, by: role == .admin && named == nil ? nil : acting, toTier: tier), at: now) { _ in
                 self.ticketReply(id)
@@ -138,7 +141,10 @@ extension Coordinator {
         guard let role = tokens.role(for: token) else {
             session.failedAuths += 1
             log.warning("bad token [\(session.connection.id)] from [\(session.connection.peer)] attempt [\(session.failedAuths)]")
-            if session.failedAuths >= 3 { outbound.closeAfterFlush(session.connection) }
+            if session.failedAuths >= 3 {
+                session.closing = true
+                outbound.closeAfterFlush(session.connection)
+            }
             return .error(ProtocolError(.badToken, "token not recognised"))
         }
         session.role = role
@@ -151,7 +157,7 @@ extension Coordinator {
         if let previous = agentSessions[agent] {
             guard previous.connection !== connection else { return }
             sessions[previous.connection.id]?.agent = nil
-            previous.close()
+            previous.close()  // what is pending goes to the new session, at the end of the batch
         }
         agentSessions[agent] = AgentSession.start(agent: agent, connection: connection)
         sessions[connection.id]?.agent = agent
@@ -218,18 +224,19 @@ extension Coordinator {
 
     // MARK: - Pushes
 
-    /// Turns the last command's events into pushes for the agents' sessions.
+    /// Turns the last command's events into pushes for the agents' sessions. They are kept per
+    /// agent until the end of the batch, so an agent that logs in by this very command gets them.
     private func deliverPushes(suppressing: Suppressed?) {
         for event in events {
             let push: Push
             let agent: AgentID
             switch event {
             case .ticketOffered(let id, let to, let expiresAt):
-                guard agentSessions[to] != nil, let ticket = engine.ticketWithoutHistory(id) else { continue }
+                guard let ticket = engine.ticketWithoutHistory(id) else { continue }
                 (push, agent) = (.offer(TicketSummary(ticket), expiresAt: expiresAt), to)
             case .ticketAssigned(let id, let to):
                 if let assigned = suppressing?.assigned, assigned.0 == id, assigned.1 == to { continue }
-                guard agentSessions[to] != nil, let ticket = engine.ticketWithoutHistory(id) else { continue }
+                guard let ticket = engine.ticketWithoutHistory(id) else { continue }
                 (push, agent) = (.assigned(TicketSummary(ticket)), to)
             case .offerExpired(let id, let from):
                 (push, agent) = (.revoked(id, reason: "expired"), from)
@@ -241,7 +248,6 @@ extension Coordinator {
             default:
                 continue
             }
-            guard agentSessions[agent] != nil else { continue }
             pendingPushes[agent, default: []].append(push)
         }
     }

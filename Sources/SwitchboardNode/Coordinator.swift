@@ -78,10 +78,11 @@ actor Coordinator {
                 sessions[item.connection.id] = Session(connection: item.connection, role: tokens.isEmpty ? .admin : nil)
                 log.debug("connection opened [\(item.connection.id)] from [\(item.connection.peer)]")
             case .line:
-                guard sessions[item.connection.id] != nil else { return }
+                guard let session = sessions[item.connection.id], !session.closing else { return }
                 handleLine(bytes, on: item.connection, at: now)
             case .oversizedLine:
-                let error = ProtocolError(.lineTooLong, "line is over \(configuration.maximumLineBytes) bytes; the limit is \(configuration.maximumLineBytes)")
+                guard let session = sessions[item.connection.id], !session.closing else { return }
+                let error = ProtocolError(.lineTooLong, "line is over the limit of \(configuration.maximumLineBytes) bytes")
                 outbound.append(item.connection, Reply.error(error).lines)
                 log.warning("client error [\(item.connection.id)] [\(error.code.rawValue)]")
             case .closed(let reason):
@@ -91,13 +92,22 @@ actor Coordinator {
         flush()
     }
 
-    /// Sends the batch's replies and hands each agent session its pushes.
+    /// Sends the batch's replies and hands each agent session its pushes (pushes for an agent
+    /// with no session on this node are dropped: its desk will see the state when it logs in).
     func flush() {
         outbound.flush()
         for (agent, pushes) in pendingPushes {
             agentSessions[agent]?.deliver(pushes)
         }
         pendingPushes.removeAll(keepingCapacity: true)
+    }
+
+    /// Ends an agent's session here, after handing it the pushes decided so far.
+    func endSession(of agent: AgentID) {
+        guard let session = agentSessions.removeValue(forKey: agent) else { return }
+        if let pushes = pendingPushes.removeValue(forKey: agent) { session.deliver(pushes) }
+        sessions[session.connection.id]?.agent = nil
+        session.close()
     }
 
     private func handleLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection, at now: Timestamp) {
@@ -108,12 +118,18 @@ actor Coordinator {
         } catch {
             outbound.append(connection, Reply.error(error).lines)
             log.warning("client error [\(connection.id)] [\(error.code.rawValue)]")
-            if error.code == .httpNotSupported { outbound.closeAfterFlush(connection) }
+            if error.code == .httpNotSupported { close(connection) }
             return
         }
         let reply = respond(to: request, on: connection, at: now)
         outbound.append(connection, reply.lines)
-        if case .quit = request { outbound.closeAfterFlush(connection) }
+        if case .quit = request { close(connection) }
+    }
+
+    /// Closes a connection once its replies so far are sent, and reads nothing more from it.
+    func close(_ connection: Connection) {
+        sessions[connection.id]?.closing = true
+        outbound.closeAfterFlush(connection)
     }
 
     private func connectionClosed(_ connection: Connection, reason: CloseReason, at now: Timestamp) {
@@ -123,8 +139,7 @@ actor Coordinator {
         default: log.debug("connection closed [\(connection.id)] [\(reason)]")
         }
         guard let agent = session.agent, let agentSession = agentSessions[agent], agentSession.connection === connection else { return }
-        agentSessions[agent] = nil
-        agentSession.close()
+        endSession(of: agent)
         log.info("agent session lost [\(agent)] [\(reason)]")
         _ = execute(.nodeDown(session.tag(node: configuration.id)), at: now, suppressing: nil)
     }

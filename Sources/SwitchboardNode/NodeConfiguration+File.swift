@@ -34,9 +34,21 @@ extension NodeConfiguration {
         }
         var file = JSONFields(root, path: path)
         if let id = try file.string("id") { self.id = id }
-        if let listen = try file.string("listen") { self.listen = try ListenAddress(parsing: listen) }
+        if let listen = try file.string("listen") {
+            do {
+                self.listen = try ListenAddress(parsing: listen)
+            } catch {
+                throw ConfigurationError("\(path): \"listen\": \(error.message)")
+            }
+        }
         if let dir = try file.string("data_dir") { dataDirectory = dir }
-        if let level = try file.string("log_level") { logLevel = try Self.parseLogLevel(level) }
+        if let level = try file.string("log_level") {
+            do {
+                logLevel = try Self.parseLogLevel(level)
+            } catch {
+                throw ConfigurationError("\(path): \"log_level\": \(error.message)")
+            }
+        }
         if let tokens = try file.array("tokens") {
             for (index, item) in tokens.enumerated() {
                 var entry = try JSONFields.object(item, path: "\(path): tokens[\(index)]")

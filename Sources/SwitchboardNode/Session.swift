@@ -10,6 +10,9 @@ struct Session {
     var agent: AgentID?
     /// Bad `AUTH` attempts so far.
     var failedAuths = 0
+    /// Set once the connection is to close (QUIT, an HTTP line, too many bad tokens): nothing
+    /// it sends afterwards is read, even lines that arrived in the same write.
+    var closing = false
 
     /// The engine's session tag for an agent logged in here: node and connection, so that the
     /// connection's loss marks exactly this session lost.

@@ -23,7 +23,7 @@ public enum LineParser {
         var end = bytes.count
         if end > 0 && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         guard end <= limits.maximumLineBytes else {
-            throw ProtocolError(.lineTooLong, "line is \(end) bytes; the limit is \(limits.maximumLineBytes)")
+            throw ProtocolError(.lineTooLong, "line is over the limit of \(limits.maximumLineBytes) bytes")
         }
         let body = UnsafeBufferPointer(rebasing: bytes[0..<end])
         if let position = body.firstIndex(of: 0) {

@@ -49,7 +49,7 @@ actor PushInbox {
     private func append(_ push: Push) { received.append(push) }
 
     /// The next push not yet taken, waiting up to `seconds` for it.
-    func next(within seconds: Double = 5) async throws -> Push {
+    func next(within seconds: Double = 10) async throws -> Push {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
         while consumed >= received.count {
             guard ContinuousClock.now < deadline else { throw PushTimeout() }
@@ -61,3 +61,48 @@ actor PushInbox {
 }
 
 struct PushTimeout: Error {}
+
+extension NodeHarness {
+    /// A raw line connection to the node.
+    func wire() throws -> WireConnection { try WireConnection(port: port) }
+}
+
+/// A fresh directory under the system's temporary directory, removed by `remove()`.
+struct ScratchDirectory {
+    let path: String
+
+    init(_ label: String = "switchboard-nodetests") throws {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/\(label)-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// The path of `name` inside the directory.
+    func file(_ name: String) -> String { "\(path)/\(name)" }
+
+    /// Writes text to `name` and returns its path.
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try text.write(toFile: file(name), atomically: true, encoding: .utf8)
+        return file(name)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+extension NodeHarness {
+    /// Starts a node, runs `body` with it, and stops the node whether `body` succeeds or throws.
+    static func with(tokens: [(String, Role)] = [],
+                     queues: [QueueConfig] = [QueueConfig(name: "hosting", defaultSkills: [SkillLevel("linux")])],
+                     configure: (inout NodeConfiguration) -> Void = { _ in },
+                     _ body: (NodeHarness) async throws -> Void) async throws {
+        let harness = try await start(tokens: tokens, queues: queues, configure: configure)
+        do {
+            try await body(harness)
+        } catch {
+            await harness.stop()
+            throw error
+        }
+        await harness.stop()
+    }
+}

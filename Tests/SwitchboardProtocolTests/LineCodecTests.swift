@@ -42,7 +42,7 @@ import Testing
 
     @Test func aLineLongerThanTheLimitIsRefused() {
         let limits = ProtocolLimits(maximumLineBytes: 16)
-        #expect(throws: ProtocolError(.lineTooLong, "line is 17 bytes; the limit is 16")) {
+        #expect(throws: ProtocolError(.lineTooLong, "line is over the limit of 16 bytes")) {
             try LineParser.parse(String(repeating: "A", count: 17), limits: limits)
         }
     }

@@ -70,8 +70,6 @@ import Testing
         ("LOGIN agent=a skills=linux capacity=chat:x", .badArgument),
         ("LOGIN agent=a skills=linux capacity=chat:3 auto-accept=maybe", .badArgument),
         ("LOGIN agent=a capacity=chat:3", .missingArgument),
-        ("SET-STATUS status=offline", .badArgument),
-        ("SET-STATUS status=wrap-up", .badArgument),
         ("SET-STATUS status=sleeping", .badArgument),
         ("TRANSFER ticket=1", .missingArgument),
         ("TRANSFER ticket=1 queue=a to=b", .missingArgument),
