@@ -1,22 +1,8 @@
 import Foundation
+import SwitchboardCore
 
-/// SplitMix64: turns one 64-bit seed into a stream of well-mixed words. Used only to seed
-/// `Xoshiro256` (the reference seeding procedure for the xoshiro family).
-struct SplitMix64 {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
-/// xoshiro256** (Blackman and Vigna): the benchmark's only source of randomness, so a seed
+/// xoshiro256** (Blackman and Vigna), seeded through `SplitMix64` (the reference seeding
+/// procedure for the xoshiro family): the benchmark's only source of randomness, so a seed
 /// reproduces a workload exactly, on any machine and in every run.
 struct Xoshiro256: RandomNumberGenerator {
     private var s0: UInt64
