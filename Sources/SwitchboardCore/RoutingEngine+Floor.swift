@@ -17,12 +17,15 @@ extension RoutingEngine {
         events.append(.queueUpdated(config.name))
         guard changed else { return }
         // Open tickets take the queue's new skills and tier (they keep their deadlines); the
-        // waiting ones are routed again, since someone may be able to take them now.
+        // waiting ones are routed again, earliest deadline first, since someone may be able
+        // to take them now.
+        var waiting: [Int] = []
         for ticket in tickets.indices where tickets[ticket].queue == index && !tickets[ticket].state.isClosed {
             dequeueWaiting(ticket)
             tickets[ticket].requirement = effectiveRequirement(ticket)
-            if tickets[ticket].state == .queued { reroute(ticket, events: &events) }
+            if tickets[ticket].state == .queued { waiting.append(ticket) }
         }
+        for ticket in waiting.sorted(by: { ticketKey($0) < ticketKey($1) }) { reroute(ticket, events: &events) }
     }
 
     mutating func setPolicy(_ policy: FloorPolicy, events: inout [Event]) throws(EngineError) {

@@ -173,6 +173,28 @@ extension RoutingEngine {
             throw refuse(error.description)
         }
         guard now >= 0, now <= Timestamp.latest.milliseconds else { throw refuse("clock \(now) is out of range") }
+        // Every time is at most now, or at most a year after it (deadlines, expiries, cool-downs).
+        let year: Int64 = 366 * 86_400_000
+        func past(_ t: Int64) -> Bool { t >= 0 && t <= now }
+        func future(_ t: Int64) -> Bool { t >= 0 && t <= now + year }
+        guard nextAgentOrder == UInt32(agents.count) else { throw refuse("next agent order \(nextAgentOrder) for \(agents.count) agents") }
+        for (index, agent) in agents.enumerated() {
+            guard agent.routing.order == UInt32(index) else { throw refuse("agent [\(agent.id)] has order \(agent.routing.order)") }
+            guard past(agent.lostAt), past(agent.routing.idleSince), future(agent.wrapUpEndsAt) else {
+                throw refuse("agent [\(agent.id)] has a time out of range")
+            }
+            guard (0..<Int(Int32.max)).contains(agent.consecutiveMisses) else { throw refuse("agent [\(agent.id)] has \(agent.consecutiveMisses) misses") }
+            guard agent.routing.lastOfferSeq <= offerSequence else { throw refuse("agent [\(agent.id)] was offered work after the last offer") }
+            var load = [Int](repeating: 0, count: 4)
+            for ticket in agent.tickets where ticket >= 0 && Int(ticket) < tickets.count { load[tickets[Int(ticket)].channel.index] += 1 }
+            for channel in Channel.allCases where load[channel.index] > agent.capacity[channel] {
+                throw refuse("agent [\(agent.id)] holds more \(channel) tickets than its capacity")
+            }
+            guard load.reduce(0, +) <= agent.capacity.effectiveTotal else { throw refuse("agent [\(agent.id)] holds more than its total capacity") }
+        }
+        for id in 0..<Int32(customers.count) where customers[payload: id].agent >= 0 && !past(customers[payload: id].at) {
+            throw refuse("customer [\(customers[id])] has an affinity time out of range")
+        }
         var held = [Int](repeating: 0, count: agents.count)
         for index in tickets.indices {
             let ticket = tickets[index]
@@ -188,9 +210,13 @@ extension RoutingEngine {
                 guard ticket.owner == -1 else { throw refuse("ticket \(id) is \(ticket.state) but has an owner") }
             }
             guard ticket.rank <= 1 else { throw refuse("ticket \(id) has rank \(ticket.rank)") }
-            guard ticket.createdAt <= ticket.deadline, ticket.deadline <= Timestamp.latest.milliseconds + 366 * 86_400_000 else {
-                throw refuse("ticket \(id) has deadline \(ticket.deadline) before its creation or out of range")
+            guard past(ticket.createdAt), ticket.createdAt <= ticket.deadline, ticket.deadline <= ticket.createdAt + year else {
+                throw refuse("ticket \(id) has a creation time or deadline out of range")
             }
+            guard future(ticket.offerExpiresAt), (exclusions[Int32(index)] ?? []).allSatisfy({ future($0.until) }) else {
+                throw refuse("ticket \(id) has an offer expiry or cool-down out of range")
+            }
+            guard historyRecords(of: index).allSatisfy({ past($0.at) }) else { throw refuse("ticket \(id) has a history time out of range") }
             for step in historyRecords(of: index) where step.kind == .created || step.kind == .transferredToQueue {
                 guard step.detail >= 0, Int(step.detail) < queues.count else {
                     throw refuse("ticket \(id) has a history step naming queue \(step.detail)")

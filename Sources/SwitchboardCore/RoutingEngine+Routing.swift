@@ -139,7 +139,7 @@ extension RoutingEngine {
     /// the queue quietly when nobody can take it.
     mutating func reroute(_ index: Int, events: inout [Event]) {
         dequeueWaiting(index)
-        if let agent = pickAgent(forTicket: index) {
+        if let agent = affinityAgent(for: index) ?? pickAgent(forTicket: index) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)

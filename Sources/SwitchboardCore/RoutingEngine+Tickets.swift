@@ -169,6 +169,7 @@ extension RoutingEngine {
             moveCounters(index, toQueue: queue)
             tickets[index].queue = queue
             tickets[index].deadline = tickets[index].createdAt + queues[Int(queue)].config.sla[tickets[index].priority]
+            tickets[index].slaTimerPending = false  // the pending check was for the old deadline
             tickets[index].requirement = effectiveRequirement(index)
             record(index, .transferredToQueue, agent: owner, detail: queue)
             events.append(.ticketTransferred(id, to: target))

@@ -20,7 +20,7 @@ extension RoutingEngine {
             events.append(.offerExpired(id, agents[Int(agent)].id))
             record(target, .expired, agent: agent)
             turnAway(target, from: agent, since: timer.at, reason: .expired, events: &events)
-            agents[Int(agent)].consecutiveMisses += 1
+            agents[Int(agent)].consecutiveMisses = Swift.min(agents[Int(agent)].consecutiveMisses + 1, Int(Int32.max))
             if agents[Int(agent)].consecutiveMisses >= policy.missesBeforeAway
                 && agents[Int(agent)].routing.status == .available {
                 changeStatus(agent, to: .away, events: &events)
@@ -29,15 +29,16 @@ extension RoutingEngine {
             }
 
         case .slaWarning, .slaBreach:
+            // A timer left from before the deadline moved is not the ticket's pending one.
+            guard isCurrentSLATimer(timer) else { return }
             tickets[target].slaTimerPending = false
             guard tickets[target].isWaiting else { return }
             let id = TicketID(UInt64(target + 1))
-            if timer.kind == .slaWarning && !tickets[target].slaWarned && timer.at == warningTime(target) {
+            if timer.kind == .slaWarning {
                 tickets[target].slaWarned = true
                 record(target, .slaWarning, agent: -1)
                 events.append(.slaWarning(id))
-            } else if timer.kind == .slaBreach && tickets[target].slaWarned && !tickets[target].slaBreached
-                        && timer.at == tickets[target].deadline {
+            } else {
                 tickets[target].slaBreached = true
                 queues[Int(tickets[target].queue)].breachedOpen += 1
                 record(target, .slaBreached, agent: -1)
@@ -80,11 +81,8 @@ extension RoutingEngine {
         switch timer.kind {
         case .offerExpiry:
             return tickets[target].state == .offered && tickets[target].offerExpiresAt == timer.at
-        case .slaWarning:
-            return tickets[target].isWaiting && !tickets[target].slaWarned && timer.at == warningTime(target)
-        case .slaBreach:
-            return tickets[target].isWaiting && tickets[target].slaWarned && !tickets[target].slaBreached
-                && timer.at == tickets[target].deadline
+        case .slaWarning, .slaBreach:
+            return tickets[target].isWaiting && isCurrentSLATimer(timer)
         case .cooldownEnd:
             return exclusions[timer.target]?.contains { $0.until == timer.at } ?? false
         case .wrapUpEnd:
@@ -95,6 +93,14 @@ extension RoutingEngine {
         case .asyncGraceEnd:
             return agents[target].routing.sessionLost && agents[target].lostAt + policy.asyncGraceMs == timer.at
         }
+    }
+
+    /// Whether the timer is the ticket's next SLA check (the warning at its time, or the breach
+    /// at the deadline once warned), as opposed to one left from before its deadline moved.
+    func isCurrentSLATimer(_ timer: Timer) -> Bool {
+        let ticket = tickets[Int(timer.target)]
+        if timer.kind == .slaWarning { return !ticket.slaWarned && timer.at == warningTime(Int(timer.target)) }
+        return ticket.slaWarned && !ticket.slaBreached && timer.at == ticket.deadline
     }
 
     /// When a waiting ticket's SLA warning is due.

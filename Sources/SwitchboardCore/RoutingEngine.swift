@@ -146,9 +146,10 @@ public struct RoutingEngine: Sendable {
     public mutating func nextDeadline() -> Timestamp? {
         while let timer = timers.min, !isLive(timer) {
             _ = timers.popMin()
-            if timer.kind == .slaWarning || timer.kind == .slaBreach {
+            // The ticket's own SLA check, due while it is not waiting: it will be scheduled
+            // again when the ticket waits. A leftover from a moved deadline changes nothing.
+            if (timer.kind == .slaWarning || timer.kind == .slaBreach) && isCurrentSLATimer(timer) {
                 tickets[Int(timer.target)].slaTimerPending = false
-                if tickets[Int(timer.target)].isWaiting { scheduleSLATimer(Int(timer.target)) }
             }
         }
         return timers.min.map { Timestamp(milliseconds: $0.at) }
