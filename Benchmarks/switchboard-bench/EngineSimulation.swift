@@ -61,7 +61,8 @@ struct EngineSimulation {
     private let settings: SimulationSettings
     private var engine = RoutingEngine()
     private var events: [Event] = []
-    private var resolves = ResolveHeap()
+    /// The pending resolves, earliest first.
+    private var resolves = MinHeap<PendingResolve>()
     /// Handling time of ticket id `i + 1`.
     private var handleMs: [UInt32] = []
     private var warm = PhaseRecorder()
@@ -78,7 +79,7 @@ struct EngineSimulation {
         self.settings = settings
         measured = PhaseRecorder(expectedApplies: settings.tickets * 2 + settings.tickets / 8)
         events.reserveCapacity(64)
-        resolves.reserve(model.floorSlots + 1024)
+        resolves.reserveCapacity(model.floorSlots + 1024)
         handleMs.reserveCapacity(settings.tickets + model.floorSlots * 2 + settings.backlog * 2)
     }
 
@@ -115,8 +116,8 @@ struct EngineSimulation {
 
         while true {
             let arrivalMs = Int64(arrivalAt)
-            let resolveMs = resolves.first?.at ?? .max
-            if resolveMs <= arrivalMs && resolveMs <= nextTick, let pending = resolves.pop() {
+            let resolveMs = resolves.min?.at ?? .max
+            if resolveMs <= arrivalMs && resolveMs <= nextTick, let pending = resolves.popMin() {
                 now = Swift.max(now, pending.at)
                 try timed(.resolve(TicketID(UInt64(pending.ticket)), by: model.agentIDs[Int(pending.agent)]), .resolve)
                 resolvedSinceTick += 1
@@ -216,7 +217,7 @@ struct EngineSimulation {
             if measuring { measured.assignments[kind.rawValue] += 1 } else { warm.assignments[kind.rawValue] += 1 }
             let ticket = Int(id.raw)
             let at = now + Int64(handleMs[ticket - 1])
-            resolves.push(PendingResolve(at: at, ticket: UInt32(ticket), agent: Int32(Self.agentNumber(agent))))
+            resolves.insert(PendingResolve(at: at, ticket: UInt32(ticket), agent: Int32(Self.agentNumber(agent))))
         }
     }
 

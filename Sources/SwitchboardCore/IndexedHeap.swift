@@ -118,15 +118,23 @@ extension SegmentedArray: PositionTable where Element == TicketRecord {
     @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) { self[slot].heapPosition = position }
 }
 
-/// A plain binary min-heap (no handles), for timers.
-struct MinHeap<Element: Comparable> {
+/// A plain binary min-heap (no handles): the engine's timers, and any simulation that needs
+/// "the earliest pending thing" (the demo and the benchmark use it for their scheduled events).
+public struct MinHeap<Element: Comparable> {
     private(set) var elements: [Element] = []
 
-    var isEmpty: Bool { elements.isEmpty }
-    var count: Int { elements.count }
-    var min: Element? { elements.first }
+    /// An empty heap.
+    public init() {}
 
-    mutating func insert(_ element: Element) {
+    /// Whether nothing is in the heap.
+    public var isEmpty: Bool { elements.isEmpty }
+    /// How many elements are in the heap.
+    public var count: Int { elements.count }
+    /// The smallest element. Complexity: O(1).
+    public var min: Element? { elements.first }
+
+    /// Adds an element. Complexity: O(log n).
+    public mutating func insert(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1
         while child > 0 {
@@ -138,7 +146,8 @@ struct MinHeap<Element: Comparable> {
         elements[child] = element
     }
 
-    mutating func popMin() -> Element? {
+    /// Removes and returns the smallest element. Complexity: O(log n).
+    public mutating func popMin() -> Element? {
         guard !elements.isEmpty else { return nil }
         let first = elements[0]
         let last = elements.removeLast()
@@ -157,7 +166,11 @@ struct MinHeap<Element: Comparable> {
         return first
     }
 
-    mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
+    /// Empties the heap, keeping its storage.
+    public mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
+
+    /// Reserves room for `capacity` elements.
+    public mutating func reserveCapacity(_ capacity: Int) { elements.reserveCapacity(capacity) }
 }
 
 extension IndexedHeap: Sendable where Key: Sendable {}

@@ -45,7 +45,17 @@ struct DemoFloor {
 
     private var engine = RoutingEngine()
     private var random: SplitMix64
-    private var schedule: [(at: Int64, seq: Int, action: Action)] = []
+    /// An action due at a simulated time; equal times keep the order they were scheduled in.
+    private struct Scheduled: Comparable {
+        let at: Int64
+        let sequence: Int
+        let action: Action
+
+        static func < (a: Scheduled, b: Scheduled) -> Bool { (a.at, a.sequence) < (b.at, b.sequence) }
+        static func == (a: Scheduled, b: Scheduled) -> Bool { (a.at, a.sequence) == (b.at, b.sequence) }
+    }
+
+    private var schedule = MinHeap<Scheduled>()
     private var sequence = 0
     private var clock: Int64 = 0
     private let quiet: Bool
@@ -113,15 +123,15 @@ struct DemoFloor {
         while let next = nextTime() {
             clock = next
             try apply(.tick)
-            while let first = schedule.first, first.at <= clock {
-                schedule.removeFirst()
+            while let first = schedule.min, first.at <= clock {
+                _ = schedule.popMin()
                 try perform(first.action)
             }
         }
     }
 
     private mutating func nextTime() -> Int64? {
-        let scheduled = schedule.first?.at
+        let scheduled = schedule.min?.at
         let timer = engine.nextDeadline().map { $0.milliseconds - origin }
         switch (scheduled, timer) {
         case let (a?, b?): return max(clock + 1, min(a, b))
@@ -133,9 +143,7 @@ struct DemoFloor {
 
     private mutating func enqueue(at time: Int64, _ action: Action) {
         sequence += 1
-        let entry = (at: time, seq: sequence, action: action)
-        let index = schedule.firstIndex { ($0.at, $0.seq) > (time, sequence) } ?? schedule.count
-        schedule.insert(entry, at: index)
+        schedule.insert(Scheduled(at: time, sequence: sequence, action: action))
     }
 
     private mutating func perform(_ action: Action) throws {
