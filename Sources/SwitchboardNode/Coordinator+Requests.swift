@@ -25,10 +25,9 @@ extension Coordinator {
             return .error(ProtocolError(.forbidden, "role \(role) may not use \(request.verb)"))
         }
         switch request {
-        case .auth: return .ok([])
-        case .ping, .quit: return .ok([])
+        case .auth, .ping, .quit: return .ok([])
         case .ticket(let id):
-            guard let info = engine.ticket(id) else { return .error(code: "UNKNOWN_TICKET", message: EngineError.unknownTicket(id).description) }
+            guard let info = engine.ticket(id) else { return engineError(.unknownTicket(id)) }
             return .listing(WireItems.lines(info))
         case .tickets(let state, let queue):
             if let queue, engine.queue(queue) == nil { return engineError(.unknownQueue(queue)) }
