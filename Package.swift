@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .library(name: "SwitchboardCore", targets: ["SwitchboardCore"]),
         .library(name: "SwitchboardProtocol", targets: ["SwitchboardProtocol"]),
+        .library(name: "SwitchboardLog", targets: ["SwitchboardLog"]),
         .library(name: "SwitchboardClient", targets: ["SwitchboardClient"]),
         .library(name: "SwitchboardTransport", targets: ["SwitchboardTransport"]),
         .executable(name: "switchboard", targets: ["switchboard"]),
@@ -18,6 +19,8 @@ let package = Package(
         .target(name: "SwitchboardCore"),
         // The line codec: commands, replies, pushes; limits and protocol errors.
         .target(name: "SwitchboardProtocol", dependencies: ["SwitchboardCore"]),
+        // The append-only log: CRC-checked records in segments, group commit, recovery.
+        .target(name: "SwitchboardLog", dependencies: ["SwitchboardProtocol"], exclude: ["LOG.md"]),
         // TCP: an epoll event loop, listener, connections, line framing, backpressure. No dependencies.
         .target(name: "SwitchboardTransport"),
         // The runtime: coordinator, sessions, configuration, auth.
@@ -50,6 +53,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardProtocolTests",
             dependencies: ["SwitchboardProtocol", "SwitchboardCore"]
+        ),
+        .testTarget(
+            name: "SwitchboardLogTests",
+            dependencies: ["SwitchboardLog", "SwitchboardProtocol"]
         ),
         .testTarget(
             name: "SwitchboardTransportTests",

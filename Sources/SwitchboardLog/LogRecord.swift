@@ -1,0 +1,128 @@
+import SwitchboardProtocol
+
+/// One entry of the log: a protocol line stamped with its index and term.
+///
+/// On disk a record is one text line (see LOG.md):
+/// `<index> <term> <crc32c-8-hex> <payload-line>\n`, where the CRC-32C covers
+/// `<index> <term> <payload>` exactly as written.
+public struct LogRecord: Hashable, Sendable {
+    /// The record's position in the log; consecutive, starting where the log starts.
+    public var index: UInt64
+    /// The term (leadership epoch) in which the record was written.
+    public var term: UInt64
+    /// One protocol line, without its newline; never contains `\n` or `\r`.
+    public var payload: [UInt8]
+
+    /// Makes a record, refusing a payload the format cannot hold.
+    /// - Throws: `LogRecordError.emptyPayload` or `.newlineInPayload`.
+    public init(index: UInt64, term: UInt64, payload: [UInt8]) throws(LogRecordError) {
+        if payload.isEmpty { throw .emptyPayload }
+        if let position = payload.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
+            throw .newlineInPayload(column: position + 1)
+        }
+        self.index = index
+        self.term = term
+        self.payload = payload
+    }
+
+    /// Makes a record whose payload is a protocol line as it goes on the wire.
+    public init(index: UInt64, term: UInt64, line: Line) throws(LogRecordError) {
+        try self.init(index: index, term: term, payload: Array(line.description.utf8))
+    }
+
+    /// Parses the payload with the protocol's line parser.
+    /// - Throws: `ProtocolError` when the payload is not a protocol line.
+    public func line() throws(ProtocolError) -> Line? {
+        try payload.withUnsafeBufferPointer { buffer throws(ProtocolError) in try LineParser.parse(buffer) }
+    }
+
+    // MARK: - Encoding
+
+    /// The record as it is written to a segment, newline included.
+    public func encoded() -> [UInt8] {
+        var out: [UInt8] = []
+        encode(into: &out)
+        return out
+    }
+
+    /// Appends the record, newline included, to a buffer.
+    public func encode(into out: inout [UInt8]) {
+        let indexText = Array(String(index).utf8)
+        let termText = Array(String(term).utf8)
+        var crc = CRC32C.update(0, indexText)
+        crc = CRC32C.update(crc, [0x20])
+        crc = CRC32C.update(crc, termText)
+        crc = CRC32C.update(crc, [0x20])
+        crc = CRC32C.update(crc, payload)
+        out.reserveCapacity(out.count + indexText.count + termText.count + payload.count + 12)
+        out += indexText
+        out.append(0x20)
+        out += termText
+        out.append(0x20)
+        out += Self.hex8(crc)
+        out.append(0x20)
+        out += payload
+        out.append(0x0A)
+    }
+
+    // MARK: - Decoding
+
+    /// Parses one record from its line, without the newline.
+    /// - Throws: `LogRecordError` naming what is wrong.
+    public static func decode(_ line: ArraySlice<UInt8>) throws(LogRecordError) -> LogRecord {
+        var fields: [ArraySlice<UInt8>] = []
+        var start = line.startIndex
+        var position = line.startIndex
+        while fields.count < 3 && position < line.endIndex {
+            if line[position] == 0x20 {
+                fields.append(line[start..<position])
+                start = position + 1
+            }
+            position += 1
+        }
+        guard fields.count == 3 else { throw .malformed("expected <index> <term> <crc> <payload>") }
+        let payload = line[start..<line.endIndex]
+        guard let index = decimal(fields[0]) else { throw .malformed("index is not a decimal number") }
+        guard let term = decimal(fields[1]) else { throw .malformed("term is not a decimal number") }
+        guard fields[2].count == 8, let stored = UInt32(String(decoding: fields[2], as: UTF8.self), radix: 16),
+              fields[2].allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
+        else { throw .malformed("crc is not 8 lowercase hex digits") }
+        let covered = line[line.startIndex..<fields[1].endIndex]
+        let computed = CRC32C.update(CRC32C.update(CRC32C.update(0, covered), [0x20]), payload)
+        guard computed == stored else { throw .checksumMismatch(stored: stored, computed: computed) }
+        return try LogRecord(index: index, term: term, payload: Array(payload))
+    }
+
+    static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
+        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        if digits.count > 1 && digits.first == 0x30 { return nil }
+        return UInt64(String(decoding: digits, as: UTF8.self))
+    }
+
+    static func hex8(_ value: UInt32) -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        return (0..<8).map { digits[Int((value >> (28 - 4 * UInt32($0))) & 0xF)] }
+    }
+}
+
+/// Why a record could not be made or read.
+public enum LogRecordError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The payload is empty; a record holds one non-empty protocol line.
+    case emptyPayload
+    /// The payload holds a `\n` or `\r` at this 1-based column.
+    case newlineInPayload(column: Int)
+    /// The line is not shaped like a record.
+    case malformed(String)
+    /// The CRC-32C written in the record differs from the one computed over it.
+    case checksumMismatch(stored: UInt32, computed: UInt32)
+
+    public var description: String {
+        switch self {
+        case .emptyPayload: return "record payload is empty"
+        case .newlineInPayload(let column): return "record payload contains a line break at column [\(column)]"
+        case .malformed(let why): return "malformed record: \(why)"
+        case .checksumMismatch(let stored, let computed):
+            return "crc mismatch: stored [\(String(decoding: LogRecord.hex8(stored), as: UTF8.self))] computed [\(String(decoding: LogRecord.hex8(computed), as: UTF8.self))]"
+        }
+    }
+}
