@@ -57,41 +57,32 @@ public enum WireValue {
 
     /// A channel name.
     public static func channel(_ text: String) throws(ProtocolError) -> Channel {
-        guard let value = Channel(name: text) else {
-            throw ProtocolError(.badArgument, "channel=\(text) must be chat, email, phone or web")
-        }
-        return value
+        try named(text, "channel", Channel.init(name:), "chat, email, phone or web")
     }
 
     /// A priority name.
     public static func priority(_ text: String) throws(ProtocolError) -> Priority {
-        guard let value = Priority(name: text) else {
-            throw ProtocolError(.badArgument, "priority=\(text) must be urgent, high, normal or low")
-        }
-        return value
+        try named(text, "priority", Priority.init(name:), "urgent, high, normal or low")
     }
 
     /// An agent status name.
     public static func status(_ text: String) throws(ProtocolError) -> AgentStatus {
-        guard let value = AgentStatus(name: text) else {
-            throw ProtocolError(.badArgument, "status=\(text) must be available or away")
-        }
-        return value
+        try named(text, "status", AgentStatus.init(name:), "available or away")
     }
 
     /// A ticket state name.
     public static func state(_ text: String) throws(ProtocolError) -> TicketState {
-        guard let value = TicketState(name: text) else {
-            throw ProtocolError(.badArgument, "state=\(text) must be queued, offered, assigned, resolved or cancelled")
-        }
-        return value
+        try named(text, "state", TicketState.init(name:), "queued, offered, assigned, resolved or cancelled")
     }
 
     /// A routing strategy name.
     public static func strategy(_ text: String) throws(ProtocolError) -> RoutingStrategy {
-        guard let value = RoutingStrategy(name: text) else {
-            throw ProtocolError(.badArgument, "strategy=\(text) must be least-loaded, longest-idle or round-robin")
-        }
+        try named(text, "strategy", RoutingStrategy.init(name:), "least-loaded, longest-idle or round-robin")
+    }
+
+    /// One of a set of names, with an error that lists them.
+    private static func named<T>(_ text: String, _ key: String, _ parse: (String) -> T?, _ expected: String) throws(ProtocolError) -> T {
+        guard let value = parse(text) else { throw ProtocolError(.badArgument, "\(key)=\(text) must be \(expected)") }
         return value
     }
 
