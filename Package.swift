@@ -26,7 +26,7 @@ let package = Package(
         // The runtime: coordinator, sessions, configuration, auth.
         .target(
             name: "SwitchboardNode",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardTransport"]
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardTransport", "SwitchboardLog"]
         ),
         // An async client over one connection: used by the CLI, the benchmarks and the tests.
         .target(
@@ -48,7 +48,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardNodeTests",
-            dependencies: ["SwitchboardNode", "SwitchboardClient", "SwitchboardProtocol", "SwitchboardCore", "SwitchboardTransport"]
+            dependencies: ["SwitchboardNode", "SwitchboardClient", "SwitchboardProtocol", "SwitchboardCore", "SwitchboardTransport",
+                           "SwitchboardLog"]
         ),
         .testTarget(
             name: "SwitchboardProtocolTests",

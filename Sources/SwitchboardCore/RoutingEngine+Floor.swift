@@ -154,7 +154,7 @@ extension RoutingEngine {
 
     /// A session tag is `node` or `node#connection`: a node going down takes all its sessions,
     /// a connection going down only its own.
-    static func session(_ tag: String, belongsTo node: String) -> Bool {
+    public static func session(_ tag: String, belongsTo node: String) -> Bool {
         tag == node || (tag.hasPrefix(node) && tag.utf8.dropFirst(node.utf8.count).first == UInt8(ascii: "#"))
     }
 }

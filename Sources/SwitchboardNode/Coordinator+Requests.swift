@@ -9,74 +9,105 @@ struct Suppressed {
     var statusOf: AgentID?
 }
 
+/// What a request becomes when a batch is planned: an answer that needs nothing from the
+/// engine, or work done after the batch's commands are committed — a command to apply (nil
+/// for a query) and how to answer once it is applied.
+enum Step {
+    case now(Reply)
+    case later(Command?, Suppressed?, finish: (Result<[Event], EngineError>) -> Reply?)
+}
+
 extension Coordinator {
-    /// Answers one request from a connection.
-    func respond(to request: Request, on connection: Connection, at now: Timestamp) -> Reply {
-        guard var session = sessions[connection.id] else { return .error(ProtocolError(.unavailable, "connection is closing")) }
+    /// Plans the answer to one request from a connection. Session changes that later lines of
+    /// the same batch depend on (authentication, the agent logged in) happen here; the engine
+    /// is read and changed only when the step is carried out.
+    func plan(_ request: Request, on connection: Connection) -> Step {
+        guard var session = sessions[connection.id] else { return .now(.error(ProtocolError(.unavailable, "connection is closing"))) }
         if case .auth(let token) = request {
             let reply = authenticate(token, session: &session)
             sessions[connection.id] = session
-            return reply
+            return .now(reply)
         }
         guard let role = session.role else {
-            return .error(ProtocolError(.authRequired, "send AUTH <token> first"))
+            return .now(.error(ProtocolError(.authRequired, "send AUTH <token> first")))
         }
         guard role.permits(request) else {
-            return .error(ProtocolError(.forbidden, "role \(role) may not use \(request.verb)"))
+            return .now(.error(ProtocolError(.forbidden, "role \(role) may not use \(request.verb)")))
         }
         switch request {
-        case .auth, .ping, .quit: return .ok([])
+        case .auth, .ping, .quit: return .now(.ok([]))
         case .ticket(let id):
-            guard let info = engine.ticket(id) else { return engineError(.unknownTicket(id)) }
-            return .listing(WireItems.lines(info))
+            return query {
+                guard let info = self.engine.ticket(id) else { return self.engineError(.unknownTicket(id)) }
+                return .listing(WireItems.lines(info))
+            }
         case .tickets(let state, let queue):
-            if let queue, engine.queue(queue) == nil { return engineError(.unknownQueue(queue)) }
-            return .listing(engine.tickets(state: state, queue: queue).flatMap(WireItems.lines))
+            return query {
+                if let queue, self.engine.queue(queue) == nil { return self.engineError(.unknownQueue(queue)) }
+                return .listing(self.engine.tickets(state: state, queue: queue).flatMap(WireItems.lines))
+            }
         case .agents:
-            return .listing(engine.agentList().map(WireItems.line))
+            return query { .listing(self.engine.agentList().map(WireItems.line)) }
         case .queues:
-            return .listing(engine.queueList().map(WireItems.line))
+            return query { .listing(self.engine.queueList().map(WireItems.line)) }
         case .status:
-            return statusReply()
+            return query { self.statusReply() }
         case .queue(let settings):
-            let config = settings.applied(to: engine.queue(settings.name)?.config)
-            return write(.upsertQueue(config), at: now) { _ in .ok([.init("queue", config.name)]) }
+            // Settings not given keep their value: as the engine has it, or as an earlier line
+            // of this batch set it.
+            let config = settings.applied(to: plannedQueues[settings.name] ?? engine.queue(settings.name)?.config)
+            plannedQueues[settings.name] = config
+            return write(.upsertQueue(config)) { _ in .ok([.init("queue", config.name)]) }
         case .submit(let submission):
-            return write(.submit(submission), at: now) { events in
+            return write(.submit(submission)) { events in
                 guard let id = events.lazy.compactMap({ if case .ticketCreated(let id) = $0 { id } else { nil } }).first else {
                     return .error(ProtocolError(.unavailable, "ticket was not created"))
                 }
                 return self.ticketReply(id)
             }
         case .cancel(let id):
-            return write(.cancel(id), at: now) { _ in self.ticketReply(id) }
+            return write(.cancel(id)) { _ in self.ticketReply(id) }
         case .login(var profile):
             if role == .agent, let bound = session.agent, bound != profile.id {
-                return .error(ProtocolError(.forbidden, "this connection is agent [\(bound)]'s session; log [\(profile.id)] in on its own connection"))
+                return .now(.error(ProtocolError(.forbidden, "this connection is agent [\(bound)]'s session; log [\(profile.id)] in on its own connection")))
             }
             profile.session = session.tag(node: configuration.id)
-            let reply = write(.login(profile), at: now, suppressing: Suppressed(statusOf: profile.id)) { _ in
-                .ok([.init("agent", profile.id.name), .init("status", self.engine.agent(profile.id)?.status.description ?? "offline")])
+            // Later lines of this batch act as this agent; undone if the login is refused.
+            let previous = session.agent
+            sessions[connection.id]?.agent = profile.id
+            let agent = profile.id
+            return .later(.login(profile), Suppressed(statusOf: agent)) { result in
+                switch result {
+                case .success:
+                    self.bind(agent, to: connection)
+                    return .ok([.init("agent", agent.name), .init("status", self.engine.agent(agent)?.status.description ?? "offline")])
+                case .failure(let error):
+                    self.sessions[connection.id]?.agent = previous
+                    return self.engineError(error)
+                }
             }
-            if case .ok = reply { bind(profile.id, to: connection) }
-            return reply
         default:
-            return agentRequest(request, role: role, session: session, at: now)
+            return agentRequest(request, role: role, session: session)
         }
     }
 
+    /// A read, answered in its place after the batch's earlier commands are applied.
+    private func query(_ answer: @escaping () -> Reply) -> Step {
+        .later(nil, nil) { _ in answer() }
+    }
+
     /// The agent verbs: resolve which agent acts, then propose the command.
-    private func agentRequest(_ request: Request, role: Role, session: Session, at now: Timestamp) -> Reply {
+    private func agentRequest(_ request: Request, role: Role, session: Session) -> Step {
         let named: AgentID?
         switch request {
         case .logout(let a), .setStatus(_, let a), .accept(_, let a), .decline(_, let a), .resolve(_, let a),
              .escalate(_, _, let a), .transfer(_, _, let a):
             named = a
         default:
-            return .error(ProtocolError(.unknownVerb, "unexpected request \(request.verb)"))
+            return .now(.error(ProtocolError(.unknownVerb, "unexpected request \(request.verb)")))
         }
         if role == .agent, let named, named != session.agent {
-            return .error(ProtocolError(.forbidden, "an agent connection acts only for the agent logged in on it"))
+            return .now(.error(ProtocolError(.forbidden, "an agent connection acts only for the agent logged in on it")))
         }
         let acting = named ?? session.agent
         // Admins may act for agents (agent=) or as an admin where the engine allows it.
@@ -86,48 +117,45 @@ extension Coordinator {
         default: needsAgent = true
         }
         if needsAgent && acting == nil {
-            return .error(role == .agent
+            return .now(.error(role == .agent
                 ? ProtocolError(.notLoggedIn, "LOGIN first on this connection")
-                : ProtocolError(.missingArgument, "\(request.verb) needs agent= (no agent is logged in on this connection)"))
+                : ProtocolError(.missingArgument, "\(request.verb) needs agent= (no agent is logged in on this connection)")))
         }
         // The agent's own desk learns from the reply; another connection's request still pushes.
         let own = acting != nil && session.agent == acting
         switch request {
         case .logout:
             let agent = acting!
-            let reply = write(.logout(agent), at: now, suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
-                .ok([.init("agent", agent.name), .init("status", "offline")])
+            return write(.logout(agent), suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
+                self.log.info("agent logged out [\(agent)]")
+                self.endSession(of: agent)
+                return .ok([.init("agent", agent.name), .init("status", "offline")])
             }
-            if case .ok = reply {
-                log.info("agent logged out [\(agent)]")
-                endSession(of: agent)
-            }
-            return reply
         case .setStatus(let status, _):
             let agent = acting!
-            return write(.setStatus(agent, status), at: now, suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
+            return write(.setStatus(agent, status), suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
                 .ok([.init("agent", agent.name), .init("status", self.engine.agent(agent)?.status.description ?? status.description)])
             }
         case .accept(let id, _):
-            return write(.accept(id, by: acting!), at: now, suppressing: own ? Suppressed(assigned: (id, acting!)) : nil) { _ in
+            return write(.accept(id, by: acting!), suppressing: own ? Suppressed(assigned: (id, acting!)) : nil) { _ in
                 self.ticketReply(id)
             }
         case .decline(let id, _):
-            return write(.decline(id, by: acting!), at: now) { _ in self.ticketReply(id) }
+            return write(.decline(id, by: acting!)) { _ in self.ticketReply(id) }
         case .resolve(let id, _):
-            return write(.resolve(id, by: acting!), at: now, suppressing: own ? Suppressed(statusOf: acting!) : nil) { _ in
+            return write(.resolve(id, by: acting!), suppressing: own ? Suppressed(statusOf: acting!) : nil) { _ in
                 self.ticketReply(id)
             }
         case .escalate(let id, let tier, _):
-            return write(.escalate(id, by: role == .admin && named == nil ? nil : acting, toTier: tier), at: now) { _ in
+            return write(.escalate(id, by: role == .admin && named == nil ? nil : acting, toTier: tier)) { _ in
                 self.ticketReply(id)
             }
         case .transfer(let id, let target, _):
-            return write(.transfer(id, by: role == .admin && named == nil ? nil : acting, to: target), at: now) { _ in
+            return write(.transfer(id, by: role == .admin && named == nil ? nil : acting, to: target)) { _ in
                 self.ticketReply(id)
             }
         default:
-            return .error(ProtocolError(.unknownVerb, "unexpected request \(request.verb)"))
+            return .now(.error(ProtocolError(.unknownVerb, "unexpected request \(request.verb)")))
         }
     }
 
@@ -140,10 +168,7 @@ extension Coordinator {
         guard let role = tokens.role(for: token) else {
             session.failedAuths += 1
             log.warning("bad token [\(session.connection.id)] from [\(session.connection.peer)] attempt [\(session.failedAuths)]")
-            if session.failedAuths >= 3 {
-                session.closing = true
-                outbound.closeAfterFlush(session.connection)
-            }
+            if session.failedAuths >= 3 { session.closing = true }
             return .error(ProtocolError(.badToken, "token not recognised"))
         }
         session.role = role
@@ -152,7 +177,7 @@ extension Coordinator {
     }
 
     /// Makes `connection` the session of `agent`: its pushes go there from now on.
-    private func bind(_ agent: AgentID, to connection: Connection) {
+    func bind(_ agent: AgentID, to connection: Connection) {
         if let previous = agentSessions[agent] {
             guard previous.connection !== connection else { return }
             sessions[previous.connection.id]?.agent = nil
@@ -165,18 +190,18 @@ extension Coordinator {
 
     // MARK: - Propose, commit, apply
 
-    /// Proposes a command, applies it once committed, delivers its pushes, and builds the reply.
-    private func write(_ command: Command, at now: Timestamp, suppressing: Suppressed? = nil,
-                       reply: ([Event]) -> Reply) -> Reply {
-        switch execute(command, at: now, suppressing: suppressing) {
-        case .success(let events): return reply(events)
-        case .failure(let error): return engineError(error)
+    /// A command to propose, answered by `reply` once it is committed and applied.
+    private func write(_ command: Command, suppressing: Suppressed? = nil, reply: @escaping ([Event]) -> Reply) -> Step {
+        .later(command, suppressing) { result in
+            switch result {
+            case .success(let events): return reply(events)
+            case .failure(let error): return self.engineError(error)
+            }
         }
     }
 
-    /// The one path every state change takes.
-    func execute(_ command: Command, at now: Timestamp, suppressing: Suppressed?) -> Result<[Event], EngineError> {
-        commit(command, at: now)
+    /// Applies a committed command and turns its events into pushes.
+    func apply(_ command: Command, at now: Timestamp, suppressing: Suppressed?) -> Result<[Event], EngineError> {
         events.removeAll(keepingCapacity: true)
         do {
             try engine.apply(command, at: now, into: &events)
@@ -187,11 +212,7 @@ extension Coordinator {
         return .success(events)
     }
 
-    /// Makes a proposed command durable before it is applied. Commit is immediate until the
-    /// append-only log arrives.
-    func commit(_ command: Command, at now: Timestamp) {}
-
-    private func engineError(_ error: EngineError) -> Reply {
+    func engineError(_ error: EngineError) -> Reply {
         .error(code: error.code, message: error.description)
     }
 
@@ -203,7 +224,7 @@ extension Coordinator {
         return .ok(fields)
     }
 
-    private func statusReply() -> Reply {
+    func statusReply() -> Reply {
         let totals = engine.totals()
         return .ok([
             .init("id", configuration.id),

@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardLog
 import SwitchboardProtocol
 import SwitchboardTransport
 
@@ -12,12 +13,14 @@ enum NodeInput: Sendable {
 }
 
 /// Owns the routing engine on a node. Every state change goes one way: a request becomes a
-/// command, the command is proposed, and once committed it is applied and answered. For now
-/// a command commits as soon as it is proposed; the durable log and then Raft plug into
-/// `commit(_:)` without changing the callers.
+/// command, the command is proposed (appended to the log), and once committed (durable under
+/// the fsync policy) it is applied and answered. Raft will change what "committed" means, not
+/// the callers.
 ///
-/// The coordinator takes whole batches (all lines one event-loop turn read), so it costs one
-/// actor hop per batch, not per request.
+/// The coordinator takes whole batches (all lines one event-loop turn read): it plans every
+/// request of the batch, commits the batch's commands together (one fsync for all of them:
+/// group commit), then applies them in order and answers. One actor hop and one commit per
+/// batch, not per request; while a commit runs, the next batch gathers.
 actor Coordinator {
     let configuration: NodeConfiguration
     let log: Log
@@ -32,17 +35,24 @@ actor Coordinator {
     var outbound = OutboundLines()
     var events: [Event] = []
     var limits: ProtocolLimits
+    /// Queue configs planned earlier in the current batch, so a later `QUEUE` line builds on them.
+    var plannedQueues: [String: QueueConfig] = [:]
+    /// Where committed commands go.
+    let writer: LogWriter
+    /// Called once if the log fails: the node must stop and acknowledge nothing more.
+    let onFatal: @Sendable (String) -> Void
+    var failed = false
 
-    init(configuration: NodeConfiguration, log: Log) throws(EngineError) {
+    /// A coordinator for an engine recovered from the log, appending to `writer`.
+    init(configuration: NodeConfiguration, log: Log, engine: RoutingEngine, writer: LogWriter,
+         onFatal: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.log = log
         tokens = TokenTable(configuration.tokens.map { ($0.token, $0.role) })
         limits = ProtocolLimits(maximumLineBytes: configuration.maximumLineBytes)
-        engine = RoutingEngine(policy: configuration.policy)
-        let now = Self.clock()
-        for queue in configuration.queues {
-            _ = try engine.apply(.upsertQueue(queue), at: now)
-        }
+        self.engine = engine
+        self.writer = writer
+        self.onFatal = onFatal
     }
 
     /// Wall-clock time in milliseconds: the leader stamps every command with it.
@@ -56,8 +66,8 @@ actor Coordinator {
     func run(_ inputs: AsyncStream<NodeInput>) async {
         for await input in inputs {
             switch input {
-            case .batch(let batch): handle(batch)
-            case .timer: tickIfDue()
+            case .batch(let batch): await handle(batch)
+            case .timer: await tickIfDue()
             case .stop:
                 for session in agentSessions.values { session.close() }
                 return
@@ -70,26 +80,103 @@ actor Coordinator {
 
     // MARK: - Batches
 
-    func handle(_ batch: InboundBatch) {
-        let now = Self.clock()
-        batch.forEachItem { item, bytes in
+    func handle(_ batch: InboundBatch) async {
+        guard !failed else {
+            // The log failed: read nothing, answer nothing, keep no connection.
+            for connection in batch.connections { connection.close() }
+            return
+        }
+        var steps: [(connection: Connection?, step: Step)] = []
+        for item in batch {
             switch item.event {
             case .opened:
                 sessions[item.connection.id] = Session(connection: item.connection, role: tokens.isEmpty ? .admin : nil)
                 log.debug("connection opened [\(item.connection.id)] from [\(item.connection.peer)]")
             case .line:
-                guard let session = sessions[item.connection.id], !session.closing else { return }
-                handleLine(bytes, on: item.connection, at: now)
+                guard let session = sessions[item.connection.id], !session.closing else { continue }
+                let step = batch.withBytes(of: item) { bytes in planLine(bytes, on: item.connection) }
+                if let step { steps.append((item.connection, step)) }
             case .oversizedLine:
-                guard let session = sessions[item.connection.id], !session.closing else { return }
+                guard let session = sessions[item.connection.id], !session.closing else { continue }
                 let error = ProtocolError(.lineTooLong, "line is over the limit of \(configuration.maximumLineBytes) bytes")
-                outbound.append(item.connection, Reply.error(error).lines)
+                steps.append((item.connection, .now(Reply.error(error))))
                 log.warning("client error [\(item.connection.id)] [\(error.code.rawValue)]")
             case .closed(let reason):
-                connectionClosed(item.connection, reason: reason, at: now)
+                if let step = connectionClosed(item.connection, reason: reason) { steps.append((nil, step)) }
+            }
+        }
+        plannedQueues.removeAll(keepingCapacity: true)
+        await carryOut(steps)
+    }
+
+    /// Commits the steps' commands together, then applies them and answers, in order.
+    func carryOut(_ steps: [(connection: Connection?, step: Step)]) async {
+        guard !failed else { return }
+        let now = Self.clock()
+        var entries: [LogEntry] = []
+        for (_, step) in steps {
+            if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
+        }
+        if !entries.isEmpty {
+            do throws(LogWriterError) {
+                try await commit(entries)
+            } catch {
+                fail("the log failed: \(error); stopping without acknowledging anything more")
+                return
+            }
+        }
+        for (connection, step) in steps {
+            let reply: Reply?
+            switch step {
+            case .now(let now): reply = now
+            case .later(let command, let suppressing, let finish):
+                if let command {
+                    reply = finish(apply(command, at: now, suppressing: suppressing))
+                } else {
+                    reply = finish(.success([]))
+                }
+            }
+            if let connection, let reply {
+                outbound.append(connection, reply.lines)
+                if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
             }
         }
         flush()
+    }
+
+    /// Appends entries to the log and returns when the last is durable (under the fsync
+    /// policy). The writer keeps them in order, so the last one's completion covers them all.
+    func commit(_ entries: [LogEntry]) async throws(LogWriterError) {
+        let result: Result<UInt64, LogWriterError> = await withCheckedContinuation { continuation in
+            for (position, entry) in entries.enumerated() {
+                let payload = Array(entry.line.description.utf8)
+                if position == entries.count - 1 {
+                    writer.append(term: 1, payload: payload) { continuation.resume(returning: $0) }
+                } else {
+                    writer.append(term: 1, payload: payload) { _ in }
+                }
+            }
+        }
+        _ = try result.get()
+    }
+
+    /// Flushes and closes the log at a clean stop.
+    func closeLog() {
+        do throws(LogWriterError) {
+            try writer.close()
+        } catch {
+            if !failed { log.error("closing the log failed: \(error)") }
+        }
+    }
+
+    /// The log failed: nothing decided from here on may be acknowledged. Drops what is
+    /// pending, closes every connection, and tells the node to stop.
+    func fail(_ message: String) {
+        guard !failed else { return }
+        failed = true
+        log.error(message)
+        for session in sessions.values { session.connection.close() }
+        onFatal(message)
     }
 
     /// Sends the batch's replies and hands each agent session its pushes (pushes for an agent
@@ -110,46 +197,39 @@ actor Coordinator {
         session.close()
     }
 
-    private func handleLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection, at now: Timestamp) {
+    private func planLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection) -> Step? {
         let request: Request
         do {
-            guard let line = try LineParser.parse(bytes, limits: limits) else { return }
+            guard let line = try LineParser.parse(bytes, limits: limits) else { return nil }
             request = try Request(line)
         } catch {
-            outbound.append(connection, Reply.error(error).lines)
             log.warning("client error [\(connection.id)] [\(error.code.rawValue)]")
-            if error.code == .httpNotSupported { close(connection) }
-            return
+            if error.code == .httpNotSupported { sessions[connection.id]?.closing = true }
+            return .now(Reply.error(error))
         }
-        let reply = respond(to: request, on: connection, at: now)
-        outbound.append(connection, reply.lines)
-        if case .quit = request { close(connection) }
+        let step = plan(request, on: connection)
+        if case .quit = request { sessions[connection.id]?.closing = true }
+        return step
     }
 
-    /// Closes a connection once its replies so far are sent, and reads nothing more from it.
-    func close(_ connection: Connection) {
-        sessions[connection.id]?.closing = true
-        outbound.closeAfterFlush(connection)
-    }
-
-    private func connectionClosed(_ connection: Connection, reason: CloseReason, at now: Timestamp) {
-        guard let session = sessions.removeValue(forKey: connection.id) else { return }
+    /// Forgets a closed connection. If it held an agent's session, that session is lost: the
+    /// step proposes it to the engine (offers go back, grace periods start).
+    private func connectionClosed(_ connection: Connection, reason: CloseReason) -> Step? {
+        guard let session = sessions.removeValue(forKey: connection.id) else { return nil }
         switch reason {
         case .slowReader, .error, .idleTimeout: log.warning("connection closed [\(connection.id)] [\(reason)]")
         default: log.debug("connection closed [\(connection.id)] [\(reason)]")
         }
-        guard let agent = session.agent, let agentSession = agentSessions[agent], agentSession.connection === connection else { return }
+        guard let agent = session.agent, let agentSession = agentSessions[agent], agentSession.connection === connection else { return nil }
         endSession(of: agent)
         log.info("agent session lost [\(agent)] [\(reason)]")
-        _ = execute(.nodeDown(session.tag(node: configuration.id)), at: now, suppressing: nil)
+        return .later(.nodeDown(session.tag(node: configuration.id)), nil) { _ in nil }
     }
 
     // MARK: - Time
 
-    func tickIfDue() {
-        let now = Self.clock()
-        guard let due = engine.nextDeadline(), due <= now else { return }
-        _ = execute(.tick, at: now, suppressing: nil)
-        flush()
+    func tickIfDue() async {
+        guard let due = engine.nextDeadline(), due <= Self.clock() else { return }
+        await carryOut([(nil, .later(.tick, nil) { _ in nil })])
     }
 }

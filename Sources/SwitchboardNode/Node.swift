@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardLog
 import SwitchboardProtocol
 import SwitchboardTransport
 
@@ -39,9 +40,19 @@ public final class Node: Sendable {
     ///
     /// - Throws: `ConfigurationError` for a bad configuration, `EngineError` for a queue the
     ///   engine refuses, `TransportError` when the address cannot be bound.
-    public static func start(_ configuration: NodeConfiguration, log: Log) async throws -> Node {
+    ///   - onFatal: called once if the log fails (a write or fsync error): the node has stopped
+    ///     acknowledging and must be stopped. The command-line node exits.
+    ///   - logFileSystem: a test's fault-injecting file system for the log, or nil for the real one.
+    public static func start(_ configuration: NodeConfiguration, log: Log,
+                             onFatal: @escaping @Sendable (String) -> Void = { _ in },
+                             logFileSystem: (any LogFileSystem)? = nil) async throws -> Node {
         try configuration.validate()
-        let coordinator = try Coordinator(configuration: configuration, log: log)
+        let (engine, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
+        let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, writer: writer, onFatal: onFatal)
+        let startup = NodeStorage.startupCommands(configuration, engine: engine)
+        if !startup.isEmpty {
+            await coordinator.carryOut(startup.map { (nil, Step.later($0, nil) { _ in nil }) })
+        }
         let (stream, continuation) = AsyncStream<NodeInput>.makeStream(bufferingPolicy: .unbounded)
         let loop = try EventLoop(name: "switchboard-io")
         try loop.start()
@@ -67,7 +78,7 @@ public final class Node: Sendable {
                 continuation.yield(.timer)
             }
         }
-        log.info("started [\(configuration.id)] listening [\(listener.address)] tokens [\(configuration.tokens.isEmpty ? "none, loopback only" : "\(configuration.tokens.count)")] queues [\(configuration.queues.count)]")
+        log.info("started [\(configuration.id)] listening [\(listener.address)] tokens [\(configuration.tokens.isEmpty ? "none, loopback only" : "\(configuration.tokens.count)")] data [\(configuration.dataDirectory)] fsync [\(configuration.fsync)]")
         return Node(port: listener.port, address: listener.address, coordinator: coordinator, loop: loop,
                     listener: listener, inputs: continuation, running: running, timer: timer, log: log)
     }
@@ -80,6 +91,7 @@ public final class Node: Sendable {
         inputs.yield(.stop)
         inputs.finish()
         await running.value
+        await coordinator.closeLog()
         log.info("stopped")
     }
 

@@ -8,6 +8,7 @@ import SwitchboardProtocol
 //       "id": "node-1",
 //       "listen": "127.0.0.1:7400",
 //       "data_dir": "./switchboard-data",
+//       "fsync": "always",
 //       "tokens": [{"role": "admin", "token": "…"}, {"role": "agent", "token": "…"}],
 //       "queues": [{"name": "hosting", "skills": "linux:2", "tier": 1, "strategy": "least-loaded",
 //                   "sla": "urgent:5m,high:30m,normal:4h,low:1d", "offer_timeout": "30s", "wrap_up": "1m"}],
@@ -42,6 +43,13 @@ extension NodeConfiguration {
             }
         }
         if let dir = try file.string("data_dir") { dataDirectory = dir }
+        if let policy = try file.string("fsync") {
+            do {
+                fsync = try Self.parseFsync(policy)
+            } catch {
+                throw ConfigurationError("\(path): \"fsync\": \(error.message)")
+            }
+        }
         if let level = try file.string("log_level") {
             do {
                 logLevel = try Self.parseLogLevel(level)

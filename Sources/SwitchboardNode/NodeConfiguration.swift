@@ -1,5 +1,6 @@
 import Foundation
 import SwitchboardCore
+import SwitchboardLog
 import SwitchboardProtocol
 
 /// Everything a node needs to start: from defaults, then a JSON config file, then flags.
@@ -26,6 +27,11 @@ public struct NodeConfiguration: Sendable {
     public var authTimeoutMs: Int64 = 10_000
     /// How much the node logs.
     public var logLevel = Log.Level.info
+    /// When the log is synced: `always` (a command is acknowledged once on disk, with group
+    /// commit), every N milliseconds, or `never` (left to the operating system).
+    public var fsync = FsyncPolicy.always
+    /// Truncate the log at a damaged record instead of refusing to start (what is dropped is logged).
+    public var repair = false
 
     /// The defaults: a single open node on 127.0.0.1:7400.
     public init() {}
@@ -99,6 +105,21 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+extension NodeConfiguration {
+    /// Parses `always`, `interval:MS` or `never`.
+    public static func parseFsync(_ text: String) throws(ConfigurationError) -> FsyncPolicy {
+        switch text {
+        case "always": return .always
+        case "never": return .never
+        default:
+            if text.hasPrefix("interval:"), let ms = Int(text.dropFirst("interval:".count)), (1...60_000).contains(ms) {
+                return .interval(milliseconds: ms)
+            }
+            throw ConfigurationError("fsync [\(text)] must be always, never or interval:MS with MS from 1 to 60000")
+        }
+    }
 }
 
 /// A configuration mistake, with a message that names the field and the fix.

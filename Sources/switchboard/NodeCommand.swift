@@ -8,12 +8,17 @@ enum NodeCommand {
     USAGE: switchboard node [options]
 
     Runs a Switchboard node. With no options: a single node on 127.0.0.1:7400 with its data in
-    ./switchboard-data, no tokens (loopback only). Options override the config file.
+    ./switchboard-data, no tokens (loopback only). Options override the config file. At start
+    the node replays its log, so a restarted node has the floor it had when it stopped.
 
     OPTIONS:
       --config FILE          a JSON config file (see README.md for an example)
       --listen HOST:PORT     where to listen (IPv6 in brackets: [::1]:7400); port 0 picks a free one
-      --data DIR             the data directory
+      --data DIR             the data directory (the log is in DIR/log; default ./switchboard-data)
+      --fsync POLICY         always (default: acknowledged once on disk, with group commit),
+                             interval:MS (synced every MS), or never
+      --repair               start even if the log is damaged, dropping the damaged record and
+                             everything after it (what is dropped is logged)
       --id NAME              the node's name in logs and STATUS
       --token ROLE:TOKEN     accept TOKEN for ROLE (admin, agent or intake); repeatable
       --max-connections N    client connections at once (default 1024)
@@ -36,6 +41,8 @@ enum NodeCommand {
             if let file = try options.value("--config") { try configuration.load(file: file) }
             if let listen = try options.value("--listen") { configuration.listen = try ListenAddress(parsing: listen) }
             if let data = try options.value("--data") { configuration.dataDirectory = data }
+            if let policy = try options.value("--fsync") { configuration.fsync = try NodeConfiguration.parseFsync(policy) }
+            if options.flag("--repair") { configuration.repair = true }
             if let id = try options.value("--id") { configuration.id = id }
             while let token = try options.value("--token") {
                 guard let colon = token.firstIndex(of: ":"), let role = Role(rawValue: String(token[..<colon])) else {
@@ -55,7 +62,8 @@ enum NodeCommand {
         let log = Log(minimum: configuration.logLevel)
         let node: Node
         do {
-            node = try await Node.start(configuration, log: log)
+            // A failed log write or fsync: stop at once, acknowledging nothing more.
+            node = try await Node.start(configuration, log: log, onFatal: { _ in exit(1) })
         } catch let error as ConfigurationError {
             throw UsageError("node: \(error.message)")
         }

@@ -9,6 +9,9 @@ import Testing
 struct NodeHarness {
     let node: Node
     let port: Int
+    /// The node's data directory: a fresh temporary one unless the test gives its own.
+    let dataDirectory: String
+    let ownsDataDirectory: Bool
 
     static func start(tokens: [(String, Role)] = [], queues: [QueueConfig] = [QueueConfig(name: "hosting", defaultSkills: [SkillLevel("linux")])],
                       configure: (inout NodeConfiguration) -> Void = { _ in }) async throws -> NodeHarness {
@@ -16,16 +19,28 @@ struct NodeHarness {
         configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
         configuration.tokens = tokens.map { (token: $0.0, role: $0.1) }
         configuration.queues = queues
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-harness-\(UUID().uuidString)").path
+        configuration.dataDirectory = scratch
         configure(&configuration)
-        let node = try await Node.start(configuration, log: Log(minimum: .error))
-        return NodeHarness(node: node, port: node.port)
+        let owns = configuration.dataDirectory == scratch
+        do {
+            let node = try await Node.start(configuration, log: Log(minimum: .error))
+            return NodeHarness(node: node, port: node.port, dataDirectory: configuration.dataDirectory, ownsDataDirectory: owns)
+        } catch {
+            if owns { try? FileManager.default.removeItem(atPath: scratch) }
+            throw error
+        }
     }
 
     func client(token: String? = nil) async throws -> SwitchboardClient {
         try await SwitchboardClient.connect(host: "127.0.0.1", port: port, token: token)
     }
 
-    func stop() async { await node.stop() }
+    /// Stops the node and removes its data directory if the harness made it.
+    func stop() async {
+        await node.stop()
+        if ownsDataDirectory { try? FileManager.default.removeItem(atPath: dataDirectory) }
+    }
 }
 
 /// Collects a client's pushes from one long-lived task, so tests can wait for the next one

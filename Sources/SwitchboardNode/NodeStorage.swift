@@ -1,0 +1,77 @@
+import Foundation
+import SwitchboardCore
+import SwitchboardLog
+import SwitchboardProtocol
+
+/// The node's durable half at start: recovers the floor from the log in the data directory
+/// and opens the log for appending.
+enum NodeStorage {
+    /// Why the node cannot start from its data directory.
+    struct StartError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Replays the log into a fresh engine and returns it with a writer positioned after it.
+    static func open(_ configuration: NodeConfiguration, log: Log, fileSystem: (any LogFileSystem)?) throws -> (RoutingEngine, LogWriter) {
+        let directory = (configuration.dataDirectory as NSString).appendingPathComponent("log")
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StartError(description: "cannot create the data directory [\(directory)]: \(error.localizedDescription)")
+        }
+        var engine = RoutingEngine()
+        var replayed = 0
+        let outcome: RecoveryOutcome
+        do {
+            outcome = try LogRecovery.recover(directory: directory, repair: configuration.repair) { record in
+                guard let line = try record.line() else {
+                    throw StartError(description: "log record \(record.index) is empty")
+                }
+                let entry = try LogEntry(line)
+                // A command the engine refuses was refused when it was first applied too.
+                _ = try? engine.apply(entry.command, at: entry.time)
+                replayed += 1
+            }
+        } catch let error as StartError {
+            throw error
+        } catch {
+            throw StartError(description: "cannot read the log in [\(directory)]: \(error)")
+        }
+        let lastIndex: UInt64
+        switch outcome {
+        case .clean(let last):
+            lastIndex = last
+        case .truncatedTail(let file, let offset, let dropped, let last):
+            log.warning("log tail truncated [\(file)] at offset [\(offset)] dropping [\(dropped)] bytes of a partial record")
+            lastIndex = last
+        case .corrupt(let file, let offset, let record, let reason):
+            throw StartError(description: "the log is damaged in [\(file)] at offset \(offset), record \(record): \(reason). "
+                + "Restore the data directory from a backup, or start with --repair to drop that record and everything after it.")
+        case .repaired(let file, let offset, let record, let reason, let dropped, let removed, let last):
+            log.warning("log repaired [\(file)] at offset [\(offset)] record [\(record)] (\(reason)): dropped [\(dropped)] bytes and segments \(removed)")
+            lastIndex = last
+        }
+        log.info("recovered [\(replayed)] log records up to index [\(lastIndex)] digest [\(String(format: "%016llx", engine.digest))]")
+        var options = LogWriterOptions(fsync: configuration.fsync)
+        if let fileSystem { options.fileSystem = fileSystem }
+        do {
+            return (engine, try LogWriter(directory: directory, nextIndex: lastIndex + 1, options: options))
+        } catch {
+            throw StartError(description: "cannot open the log in [\(directory)] for writing: \(error)")
+        }
+    }
+
+    /// What the configuration asks for that the recovered floor does not have yet (queues,
+    /// policy), and the sessions this node held before it stopped, which are gone now.
+    static func startupCommands(_ configuration: NodeConfiguration, engine: RoutingEngine) -> [Command] {
+        var commands: [Command] = []
+        if engine.policy != configuration.policy { commands.append(.setPolicy(configuration.policy)) }
+        for queue in configuration.queues where engine.queue(queue.name)?.config != queue {
+            commands.append(.upsertQueue(queue))
+        }
+        if engine.agentList().contains(where: { !$0.sessionLost && $0.status != .offline && RoutingEngine.session($0.session, belongsTo: configuration.id) }) {
+            commands.append(.nodeDown(configuration.id))
+        }
+        return commands
+    }
+}

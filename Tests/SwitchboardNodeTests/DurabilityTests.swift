@@ -1,0 +1,113 @@
+import Foundation
+import Glibc
+import Synchronization
+import SwitchboardClient
+import SwitchboardCore
+import SwitchboardLog
+import SwitchboardNode
+import SwitchboardProtocol
+import Testing
+
+/// A log file system whose `fdatasync` starts failing (EIO) on demand.
+final class FailingSyncFileSystem: LogFileSystem {
+    private let real = PosixFileSystem()
+    private let failing = Atomic<Bool>(false)
+
+    func failFromNowOn() { failing.store(true, ordering: .sequentiallyConsistent) }
+
+    func create(_ path: String) throws(LogIOError) -> Int32 { try real.create(path) }
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(LogIOError) { try real.write(fd, bytes, path: path) }
+    func sync(_ fd: Int32, path: String) throws(LogIOError) {
+        if failing.load(ordering: .sequentiallyConsistent) { throw LogIOError(operation: "fdatasync", path: path, errno: EIO) }
+        try real.sync(fd, path: path)
+    }
+    func syncDirectory(_ path: String) throws(LogIOError) { try real.syncDirectory(path) }
+    func close(_ fd: Int32) { real.close(fd) }
+}
+
+@Suite struct DurabilityTests {
+    private func scratch() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("switchboard-durability-\(UUID().uuidString)").path
+    }
+
+    @Test func aRestartedNodeHasTheFloorItHadWithTheSameDigest() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data }
+        let client = try await first.client()
+        try await client.upsertQueue(QueueSettings(name: "billing", skills: [SkillLevel("billing")]))
+        var ids: [TicketID] = []
+        for n in 0..<20 {
+            ids.append(try await client.submit(TicketSubmission(customer: "c\(n)", channel: .email, queue: n % 2 == 0 ? "hosting" : "billing",
+                                                                subject: "ticket \(n)")).ticket)
+        }
+        try await client.cancel(ids[3])
+        let before = try await client.status()
+        client.close()
+        await first.stop()
+
+        let second = try await NodeHarness.start { $0.dataDirectory = data }
+        let again = try await second.client()
+        let after = try await again.status()
+        #expect(after.digest == before.digest)
+        #expect(after.tickets == 20)
+        #expect(try await again.ticket(ids[3]).state == .cancelled)
+        #expect(try await again.queues().map(\.config.name).sorted() == ["billing", "hosting"])
+        again.close()
+        await second.stop()
+    }
+
+    @Test func agentsWhoseSessionsWereOnTheStoppedNodeComeBackWithTheirSessionLost() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data }
+        let desk = try await first.client()
+        try await desk.login(AgentProfile(id: AgentID("alice"), skills: [SkillLevel("linux")], capacity: Capacity(email: 2)))
+        let intake = try await first.client()
+        let ticket = try await intake.submit(TicketSubmission(customer: "c", channel: .email, queue: "hosting")).ticket
+        _ = try await desk.accept(ticket)
+        // Stop the node without the desk logging out: as if the node had died.
+        await first.stop()
+        desk.close()
+        intake.close()
+
+        let second = try await NodeHarness.start { $0.dataDirectory = data }
+        let admin = try await second.client()
+        let alice = try #require(try await admin.agents().first { $0.id == AgentID("alice") })
+        #expect(alice.sessionLost)
+        #expect(try await admin.ticket(ticket).owner == AgentID("alice"), "email tickets stay with the agent for the grace period")
+        admin.close()
+        await second.stop()
+    }
+
+    @Test func afterTheLogFailsNothingMoreIsAcknowledged() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let fileSystem = FailingSyncFileSystem()
+        let fatal = Mutex<String?>(nil)
+        var configuration = NodeConfiguration()
+        configuration.listen = ListenAddress(host: "127.0.0.1", port: 0)
+        configuration.dataDirectory = data
+        configuration.queues = [QueueConfig(name: "hosting")]
+        let node = try await Node.start(configuration, log: Log(minimum: .error),
+                                        onFatal: { message in fatal.withLock { $0 = message } }, logFileSystem: fileSystem)
+        let client = try await SwitchboardClient.connect(host: "127.0.0.1", port: node.port, token: nil)
+        let acknowledged = try await client.submit(TicketSubmission(customer: "before", channel: .web, queue: "hosting"))
+        #expect(acknowledged.ticket == TicketID(1))
+
+        fileSystem.failFromNowOn()
+        await #expect {
+            _ = try await client.submit(TicketSubmission(customer: "after", channel: .web, queue: "hosting"))
+        } throws: { error in
+            (error as? ClientError) == .connectionClosed
+        }
+        #expect(fatal.withLock { $0 }?.contains("fdatasync") == true)
+        // Nothing after the failure was acknowledged, and the node reads nothing more.
+        await #expect(throws: ClientError.self) {
+            let late = try await SwitchboardClient.connect(host: "127.0.0.1", port: node.port, token: nil, timeout: .seconds(2))
+            _ = try await late.submit(TicketSubmission(customer: "late", channel: .web, queue: "hosting"))
+        }
+        client.close()
+        await node.stop()
+    }
+}
