@@ -35,7 +35,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchboard",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode", "SwitchboardClient"]
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode", "SwitchboardClient", "SwitchboardLog"]
         ),
         .executableTarget(
             name: "switchboard-bench",

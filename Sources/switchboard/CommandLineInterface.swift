@@ -18,6 +18,7 @@ enum CommandLineInterface {
       queue      Create or update a queue (queue create|update NAME …)
       cancel     Cancel a ticket (the customer left)
       status     The node and the floor in one line, with the state digest
+      log        Check (log verify DIR) or print (log dump DIR) a node's log, read-only
       demo       Run a simulated support floor through the routing engine and narrate it
       version    Print the version
 
@@ -48,6 +49,8 @@ enum CommandLineInterface {
                 try await NodeCommand.run(rest)
             case "agent":
                 try await AgentDesk.run(rest)
+            case "log":
+                try LogCommand.run(rest)
             case "submit", "ticket", "tickets", "agents", "queues", "queue", "cancel", "status":
                 try await AdminCommands.run(subcommand, rest)
             case "version", "--version":

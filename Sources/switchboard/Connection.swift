@@ -44,6 +44,11 @@ struct NodeError: Error {
     let status: Int32
     let message: String
 
+    init(status: Int32, message: String) {
+        self.status = status
+        self.message = message
+    }
+
     init(_ error: ClientError, node: String) {
         switch error {
         case .cannotConnect(let why):
