@@ -110,6 +110,14 @@ extension SwitchboardClient {
     /// `QUEUES`.
     public func queues() async throws(ClientError) -> [QueueInfo] { try await listing(.queues, WireItems.queues) }
 
+    /// `SNAPSHOT`: the node writes a snapshot now; returns the log index it covers, its size
+    /// in bytes, and how long encoding it held up the node, in milliseconds.
+    public func snapshot() async throws(ClientError) -> (index: UInt64, bytes: Int, pauseMs: Double) {
+        let reply = try await call(.snapshot)
+        return (try Self.field(reply, "index") { UInt64($0) }, try Self.field(reply, "bytes") { Int($0) },
+                try Self.field(reply, "pause_ms") { Double($0) })
+    }
+
     /// `STATUS`.
     public func status() async throws(ClientError) -> NodeStatus {
         let reply = try await call(.status)

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Naming and listing of segment files: `<first-index, 20 digits>.log`, so names sort by index.
 public enum LogSegments {
@@ -27,5 +28,23 @@ public enum LogSegments {
             else { return nil }
             return Segment(firstIndex: first, path: directory + "/" + name)
         }.sorted { $0.firstIndex < $1.firstIndex }
+    }
+}
+
+extension LogSegments {
+    /// Deletes the segments whose every record is at or before `index` (a snapshot covers
+    /// them). The last segment is never deleted: the writer appends to it.
+    ///
+    /// - Returns: the paths removed.
+    @discardableResult
+    public static func removeCovered(directory: String, upTo index: UInt64) throws -> [String] {
+        let segments = try list(directory: directory)
+        var removed: [String] = []
+        for (segment, next) in zip(segments, segments.dropFirst()) where next.firstIndex <= index + 1 {
+            guard unlink(segment.path) == 0 else { throw LogIOError(operation: "unlink", path: segment.path, errno: errno) }
+            removed.append(segment.path)
+        }
+        if !removed.isEmpty { try PosixFileSystem().syncDirectory(directory) }
+        return removed
     }
 }

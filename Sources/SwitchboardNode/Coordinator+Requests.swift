@@ -52,6 +52,8 @@ extension Coordinator {
             return query { .listing(self.engine.queueList().map(WireItems.line)) }
         case .status:
             return query { self.statusReply() }
+        case .snapshot:
+            return query { self.snapshotNow() }
         case .queue(let settings):
             // Settings not given keep their value: as the engine has it, or as an earlier line
             // of this batch set it.

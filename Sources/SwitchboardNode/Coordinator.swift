@@ -42,15 +42,23 @@ actor Coordinator {
     /// Called once if the log fails: the node must stop and acknowledge nothing more.
     let onFatal: @Sendable (String) -> Void
     var failed = false
+    /// The log index of the last command applied to the engine.
+    var appliedIndex: UInt64
+    /// The index the last snapshot covers.
+    var snapshotIndex: UInt64 = 0
+    /// Whether an automatic snapshot is being written in the background.
+    var snapshotting = false
 
-    /// A coordinator for an engine recovered from the log, appending to `writer`.
-    init(configuration: NodeConfiguration, log: Log, engine: RoutingEngine, writer: LogWriter,
+    /// A coordinator for an engine recovered from the log (up to `appliedIndex`), appending to `writer`.
+    init(configuration: NodeConfiguration, log: Log, engine: RoutingEngine, appliedIndex: UInt64, writer: LogWriter,
          onFatal: @escaping @Sendable (String) -> Void) {
         self.configuration = configuration
         self.log = log
         tokens = TokenTable(configuration.tokens.map { ($0.token, $0.role) })
         limits = ProtocolLimits(maximumLineBytes: configuration.maximumLineBytes)
         self.engine = engine
+        self.appliedIndex = appliedIndex
+        self.snapshotIndex = appliedIndex
         self.writer = writer
         self.onFatal = onFatal
     }
@@ -117,9 +125,10 @@ actor Coordinator {
         for (_, step) in steps {
             if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
         }
+        var committed = appliedIndex
         if !entries.isEmpty {
             do throws(LogWriterError) {
-                try await commit(entries)
+                committed = try await commit(entries)
             } catch {
                 fail("the log failed: \(error); stopping without acknowledging anything more")
                 return
@@ -141,12 +150,16 @@ actor Coordinator {
                 if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
             }
         }
+        appliedIndex = committed
         flush()
+        if appliedIndex - snapshotIndex >= UInt64(configuration.snapshotEvery) && !snapshotting {
+            snapshotInBackground()
+        }
     }
 
     /// Appends entries to the log and returns when the last is durable (under the fsync
     /// policy). The writer keeps them in order, so the last one's completion covers them all.
-    func commit(_ entries: [LogEntry]) async throws(LogWriterError) {
+    func commit(_ entries: [LogEntry]) async throws(LogWriterError) -> UInt64 {
         let result: Result<UInt64, LogWriterError> = await withCheckedContinuation { continuation in
             for (position, entry) in entries.enumerated() {
                 let payload = Array(entry.line.description.utf8)
@@ -157,7 +170,7 @@ actor Coordinator {
                 }
             }
         }
-        _ = try result.get()
+        return try result.get()
     }
 
     /// Flushes and closes the log at a clean stop.

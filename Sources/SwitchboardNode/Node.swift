@@ -47,8 +47,9 @@ public final class Node: Sendable {
                              onFatal: @escaping @Sendable (String) -> Void = { _ in },
                              logFileSystem: (any LogFileSystem)? = nil) async throws -> Node {
         try configuration.validate()
-        let (engine, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
-        let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, writer: writer, onFatal: onFatal)
+        let (engine, appliedIndex, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
+        let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, appliedIndex: appliedIndex,
+                                      writer: writer, onFatal: onFatal)
         let startup = NodeStorage.startupCommands(configuration, engine: engine)
         if !startup.isEmpty {
             await coordinator.carryOut(startup.map { (nil, Step.later($0, nil) { _ in nil }) })

@@ -14,7 +14,8 @@ import SwitchboardProtocol
 //                   "sla": "urgent:5m,high:30m,normal:4h,low:1d", "offer_timeout": "30s", "wrap_up": "1m"}],
 //       "policy": {"affinity_window": "1d", "real_time_grace": "30s", "async_grace": "15m",
 //                  "misses_before_away": 3, "sla_warning_percent": 80, "decline_cooldown": "1m"},
-//       "limits": {"max_connections": 1024, "max_line_bytes": 65536, "max_outbound_bytes": 4194304, "auth_timeout": "10s"},
+//       "limits": {"max_connections": 1024, "max_line_bytes": 65536, "max_outbound_bytes": 4194304, "auth_timeout": "10s",
+//                  "snapshot_every": 100000},
 //       "log_level": "info"
 //     }
 
@@ -108,6 +109,7 @@ extension NodeConfiguration {
                 if let v = try entry.int("max_line_bytes") { maximumLineBytes = v }
                 if let v = try entry.int("max_outbound_bytes") { maximumOutboundBytes = v }
                 if let v = try entry.duration("auth_timeout") { authTimeoutMs = v }
+                if let v = try entry.int("snapshot_every") { snapshotEvery = v }
             }
             try entry.finish()
         }

@@ -32,6 +32,8 @@ public struct NodeConfiguration: Sendable {
     public var fsync = FsyncPolicy.always
     /// Truncate the log at a damaged record instead of refusing to start (what is dropped is logged).
     public var repair = false
+    /// Take a snapshot after this many log records (and drop the log segments it covers).
+    public var snapshotEvery = 100_000
 
     /// The defaults: a single open node on 127.0.0.1:7400.
     public init() {}
@@ -52,6 +54,9 @@ public struct NodeConfiguration: Sendable {
         }
         guard (256...(16 << 20)).contains(maximumLineBytes) else {
             throw ConfigurationError("max_line_bytes is \(maximumLineBytes); it must be 256 to 16777216")
+        }
+        guard snapshotEvery >= 1 else {
+            throw ConfigurationError("snapshot_every is \(snapshotEvery); it must be at least 1 record")
         }
         guard maximumOutboundBytes >= maximumLineBytes else {
             throw ConfigurationError("max_outbound_bytes (\(maximumOutboundBytes)) must be at least max_line_bytes (\(maximumLineBytes))")

@@ -11,8 +11,9 @@ enum NodeStorage {
         let description: String
     }
 
-    /// Replays the log into a fresh engine and returns it with a writer positioned after it.
-    static func open(_ configuration: NodeConfiguration, log: Log, fileSystem: (any LogFileSystem)?) throws -> (RoutingEngine, LogWriter) {
+    /// Loads the newest snapshot, replays the log records after it, and returns the engine,
+    /// the last log index it reflects, and a writer positioned after it.
+    static func open(_ configuration: NodeConfiguration, log: Log, fileSystem: (any LogFileSystem)?) throws -> (RoutingEngine, UInt64, LogWriter) {
         let directory = (configuration.dataDirectory as NSString).appendingPathComponent("log")
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -20,10 +21,24 @@ enum NodeStorage {
             throw StartError(description: "cannot create the data directory [\(directory)]: \(error.localizedDescription)")
         }
         var engine = RoutingEngine()
+        var snapshotIndex: UInt64 = 0
+        if let snapshot = SnapshotStore.newest(SnapshotStore.directory(configuration.dataDirectory), log: log) {
+            (snapshotIndex, engine) = (snapshot.index, snapshot.engine)
+            log.info("loaded snapshot at index [\(snapshotIndex)] digest [\(String(format: "%016llx", engine.digest))]")
+        }
         var replayed = 0
+        var firstSeen: UInt64?
         let outcome: RecoveryOutcome
         do {
             outcome = try LogRecovery.recover(directory: directory, repair: configuration.repair) { record in
+                if firstSeen == nil {
+                    firstSeen = record.index
+                    guard record.index <= snapshotIndex + 1 else {
+                        throw StartError(description: "the log starts at index \(record.index) but the snapshot covers only up to \(snapshotIndex): "
+                            + "records in between are missing. Restore the data directory from a backup.")
+                    }
+                }
+                guard record.index > snapshotIndex else { return }  // the snapshot has it
                 guard let line = try record.line() else {
                     throw StartError(description: "log record \(record.index) is empty")
                 }
@@ -51,11 +66,12 @@ enum NodeStorage {
             log.warning("log repaired [\(file)] at offset [\(offset)] record [\(record)] (\(reason)): dropped [\(dropped)] bytes and segments \(removed)")
             lastIndex = last
         }
-        log.info("recovered [\(replayed)] log records up to index [\(lastIndex)] digest [\(String(format: "%016llx", engine.digest))]")
+        let applied = max(lastIndex, snapshotIndex)
+        log.info("recovered [\(replayed)] log records up to index [\(applied)] digest [\(String(format: "%016llx", engine.digest))]")
         var options = LogWriterOptions(fsync: configuration.fsync)
         if let fileSystem { options.fileSystem = fileSystem }
         do {
-            return (engine, try LogWriter(directory: directory, nextIndex: lastIndex + 1, options: options))
+            return (engine, applied, try LogWriter(directory: directory, nextIndex: applied + 1, options: options))
         } catch {
             throw StartError(description: "cannot open the log in [\(directory)] for writing: \(error)")
         }

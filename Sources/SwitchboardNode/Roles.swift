@@ -13,7 +13,7 @@ public enum Role: String, Sendable, CaseIterable, Codable {
     public func permits(_ request: Request) -> Bool {
         switch request {
         case .auth, .ping, .quit, .ticket, .tickets, .agents, .queues, .status: true
-        case .queue: self == .admin
+        case .queue, .snapshot: self == .admin
         case .submit, .cancel: self == .admin || self == .intake
         case .login, .logout, .setStatus, .accept, .decline, .resolve, .escalate, .transfer: self == .admin || self == .agent
         }

@@ -8,7 +8,7 @@ extension Request {
         var line = Line(verb)
         switch self {
         case .auth(let token): line.positional = [token]
-        case .ping, .quit, .agents, .queues, .status: break
+        case .ping, .quit, .agents, .queues, .status, .snapshot: break
         case .queue(let settings):
             line.append("name", settings.name)
             line.append("skills", settings.skills.map(WireValue.skills))
@@ -83,6 +83,7 @@ extension Request {
         case "AGENTS": self = .agents
         case "QUEUES": self = .queues
         case "STATUS": self = .status
+        case "SNAPSHOT": self = .snapshot
         case "QUEUE":
             self = .queue(QueueSettings(
                 name: try reader.required("name"),

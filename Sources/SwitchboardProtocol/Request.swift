@@ -77,6 +77,8 @@ public enum Request: Hashable, Sendable {
     case queues
     /// `STATUS`: the node and the floor in one line.
     case status
+    /// `SNAPSHOT`: write a snapshot of the floor now (admin).
+    case snapshot
 
     /// The verb this request is sent with.
     public var verb: String { Self.verb(of: self) }
@@ -84,7 +86,7 @@ public enum Request: Hashable, Sendable {
     /// Every verb the protocol knows.
     public static let verbs = [
         "AUTH", "PING", "QUIT", "QUEUE", "LOGIN", "LOGOUT", "SET-STATUS", "SUBMIT", "ACCEPT", "DECLINE",
-        "RESOLVE", "ESCALATE", "TRANSFER", "CANCEL", "TICKET", "TICKETS", "AGENTS", "QUEUES", "STATUS",
+        "RESOLVE", "ESCALATE", "TRANSFER", "CANCEL", "TICKET", "TICKETS", "AGENTS", "QUEUES", "STATUS", "SNAPSHOT",
     ]
 
     private static func verb(of request: Request) -> String {
@@ -108,6 +110,7 @@ public enum Request: Hashable, Sendable {
         case .agents: "AGENTS"
         case .queues: "QUEUES"
         case .status: "STATUS"
+        case .snapshot: "SNAPSHOT"
         }
     }
 }

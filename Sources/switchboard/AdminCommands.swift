@@ -40,6 +40,11 @@ enum AdminCommands {
             USAGE: switchboard cancel ID
             Cancels a ticket: the customer left.
             """,
+        "snapshot": """
+            USAGE: switchboard snapshot
+            Asks the node to write a snapshot of the floor now; prints the log index it covers,
+            its size, and how long encoding it held up the node.
+            """,
         "status": """
             USAGE: switchboard status [--json]
             The node's id, uptime, connections, the floor's totals and its state digest.
@@ -61,6 +66,7 @@ enum AdminCommands {
         case "queues": try await queues(&options, node)
         case "queue": try await queue(&options, node)
         case "cancel": try await cancel(&options, node)
+        case "snapshot": try await snapshot(&options, node)
         default: try await status(&options, node)
         }
     }
@@ -222,6 +228,13 @@ enum AdminCommands {
         }
         try await calling(node) { () throws(ClientError) in try await client.upsertQueue(settings) }
         print("queue \(name) \(action == "create" ? "created" : "updated")")
+    }
+
+    private static func snapshot(_ options: inout OptionReader, _ node: NodeOptions) async throws {
+        try options.finish()
+        let client = try await node.connect()
+        let taken = try await calling(node) { () throws(ClientError) in try await client.snapshot() }
+        print("snapshot at log index \(taken.index): \(taken.bytes) bytes, the node paused \(taken.pauseMs) ms to encode it")
     }
 
     private static func status(_ options: inout OptionReader, _ node: NodeOptions) async throws {

@@ -18,6 +18,7 @@ enum CommandLineInterface {
       queue      Create or update a queue (queue create|update NAME …)
       cancel     Cancel a ticket (the customer left)
       status     The node and the floor in one line, with the state digest
+      snapshot   Ask the node to write a snapshot now (and drop the log it covers)
       log        Check (log verify DIR) or print (log dump DIR) a node's log, read-only
       demo       Run a simulated support floor through the routing engine and narrate it
       version    Print the version
@@ -51,7 +52,7 @@ enum CommandLineInterface {
                 try await AgentDesk.run(rest)
             case "log":
                 try LogCommand.run(rest)
-            case "submit", "ticket", "tickets", "agents", "queues", "queue", "cancel", "status":
+            case "submit", "ticket", "tickets", "agents", "queues", "queue", "cancel", "status", "snapshot":
                 try await AdminCommands.run(subcommand, rest)
             case "version", "--version":
                 print("switchboard \(version)")

@@ -17,6 +17,7 @@ enum NodeCommand {
       --data DIR             the data directory (the log is in DIR/log; default ./switchboard-data)
       --fsync POLICY         always (default: acknowledged once on disk, with group commit),
                              interval:MS (synced every MS), or never
+      --snapshot-every N     write a snapshot every N log records (default 100000)
       --repair               start even if the log is damaged, dropping the damaged record and
                              everything after it (what is dropped is logged)
       --id NAME              the node's name in logs and STATUS
@@ -43,6 +44,7 @@ enum NodeCommand {
             if let data = try options.value("--data") { configuration.dataDirectory = data }
             if let policy = try options.value("--fsync") { configuration.fsync = try NodeConfiguration.parseFsync(policy) }
             if options.flag("--repair") { configuration.repair = true }
+            if let n = try options.integer("--snapshot-every", in: 1...Int(Int32.max)) { configuration.snapshotEvery = n }
             if let id = try options.value("--id") { configuration.id = id }
             while let token = try options.value("--token") {
                 guard let colon = token.firstIndex(of: ":"), let role = Role(rawValue: String(token[..<colon])) else {

@@ -85,7 +85,7 @@ import Testing
                 ("QUEUE name=new", "QUEUE"), ("LOGIN agent=a skills=linux capacity=chat:1", "LOGIN"), ("LOGOUT agent=a", "LOGOUT"),
                 ("SET-STATUS status=away agent=a", "SET-STATUS"), ("ACCEPT ticket=1 agent=a", "ACCEPT"),
                 ("DECLINE ticket=1 agent=a", "DECLINE"), ("RESOLVE ticket=1 agent=a", "RESOLVE"), ("ESCALATE ticket=1", "ESCALATE"),
-                ("TRANSFER ticket=1 queue=hosting", "TRANSFER"),
+                ("TRANSFER ticket=1 queue=hosting", "TRANSFER"), ("SNAPSHOT", "SNAPSHOT"),
             ]
             for (line, verb) in forbidden {
                 #expect(try await wire.request(line) == "ERR FORBIDDEN role intake may not use \(verb)")

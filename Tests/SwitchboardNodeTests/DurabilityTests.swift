@@ -110,4 +110,66 @@ final class FailingSyncFileSystem: LogFileSystem {
         client.close()
         await node.stop()
     }
+
+    @Test func aSnapshotOnRequestIsLoadedAtRestartAndOnlyWhatFollowsIsReplayed() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data }
+        let client = try await first.client()
+        for n in 0..<10 { _ = try await client.submit(TicketSubmission(customer: "c\(n)", channel: .web, queue: "hosting")) }
+        let taken = try await client.snapshot()
+        #expect(taken.index >= 11 && taken.bytes > 0)
+        for n in 10..<15 { _ = try await client.submit(TicketSubmission(customer: "c\(n)", channel: .web, queue: "hosting")) }
+        let before = try await client.status()
+        client.close()
+        await first.stop()
+        let snapshots = try FileManager.default.contentsOfDirectory(atPath: data + "/snapshots")
+        #expect(snapshots.contains { $0.hasSuffix(".snap") })
+
+        let second = try await NodeHarness.start { $0.dataDirectory = data }
+        let again = try await second.client()
+        let after = try await again.status()
+        #expect(after.digest == before.digest)
+        #expect(after.tickets == 15)
+        again.close()
+        await second.stop()
+    }
+
+    @Test func snapshotsAreTakenEveryNRecordsAndADamagedOneIsSkippedAtRestart() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data; $0.snapshotEvery = 5 }
+        let client = try await first.client()
+        for n in 0..<30 { _ = try await client.submit(TicketSubmission(customer: "c\(n)", channel: .email, queue: "hosting")) }
+        let written = await eventually(within: 10) {
+            ((try? FileManager.default.contentsOfDirectory(atPath: data + "/snapshots")) ?? []).filter { $0.hasSuffix(".snap") }.count >= 2
+        }
+        #expect(written, "two snapshots are kept")
+        let before = try await client.status()
+        client.close()
+        await first.stop()
+
+        // Damage the newest snapshot: the node falls back to the one before, then the log.
+        let names = try FileManager.default.contentsOfDirectory(atPath: data + "/snapshots").filter { $0.hasSuffix(".snap") }.sorted()
+        let newest = data + "/snapshots/" + names.last!
+        var bytes = [UInt8](try #require(FileManager.default.contents(atPath: newest)))
+        bytes[bytes.count - 20] ^= 0xFF
+        #expect(FileManager.default.createFile(atPath: newest, contents: Data(bytes)))
+
+        let second = try await NodeHarness.start { $0.dataDirectory = data; $0.snapshotEvery = 5 }
+        let again = try await second.client()
+        #expect(try await again.status().digest == before.digest)
+        again.close()
+        await second.stop()
+    }
+
+    /// Polls a condition until it holds or the deadline passes.
+    private func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
+        while ContinuousClock.now < deadline {
+            if condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition()
+    }
 }

@@ -20,7 +20,7 @@ import Testing
     }
 
     static let knownVerbs = "AUTH PING QUIT QUEUE LOGIN LOGOUT SET-STATUS SUBMIT ACCEPT DECLINE RESOLVE ESCALATE "
-        + "TRANSFER CANCEL TICKET TICKETS AGENTS QUEUES STATUS"
+        + "TRANSFER CANCEL TICKET TICKETS AGENTS QUEUES STATUS SNAPSHOT"
 
     static let requestErrors: [Case] = [
         // Unknown verb.

@@ -37,6 +37,7 @@ import Testing
         .agents,
         .queues,
         .status,
+        .snapshot,
     ]
 
     @Test(arguments: everyVerb)
