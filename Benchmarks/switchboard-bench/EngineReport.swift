@@ -70,6 +70,8 @@ enum EngineReport {
         if let footprint = m.footprint {
             result.add("bytes/waiting ticket", Format.grouped(footprint.bytesPerTicket, decimals: 1),
                        "RSS growth / N, N = \(Format.grouped(footprint.tickets)) submits, no agent logged in", "")
+            result.add("snapshot encode", Format.grouped(Double(footprint.snapshotNanoseconds) / 1e6, decimals: 1) + " ms",
+                       "snapshot() with those \(Format.grouped(footprint.tickets)) tickets waiting, \(Format.grouped(footprint.snapshotBytes)) bytes", "")
         }
         out += result.rendered + "\n"
 
@@ -173,6 +175,8 @@ enum EngineReport {
         if let footprint = m.footprint {
             members.append(("bytes_per_waiting_ticket", .double(footprint.bytesPerTicket)))
             members.append(("bytes_per_waiting_ticket_method", .string(FootprintResult.method)))
+            members.append(("snapshot_ms_all_waiting", .double(Double(footprint.snapshotNanoseconds) / 1e6)))
+            members.append(("snapshot_bytes_all_waiting", .int(footprint.snapshotBytes)))
             members.append(("footprint_tickets", .int(footprint.tickets)))
         }
         members += [

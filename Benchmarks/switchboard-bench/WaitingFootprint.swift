@@ -7,6 +7,10 @@ import SwitchboardCore
 struct FootprintResult {
     let tickets: Int
     let residentGrowth: Int
+    /// How long `snapshot()` of that engine (all N tickets waiting) took: the pause a node's
+    /// coordinator takes to encode a snapshot, in nanoseconds; and the snapshot's size.
+    let snapshotNanoseconds: UInt64
+    let snapshotBytes: Int
 
     var bytesPerTicket: Double { tickets == 0 ? 0 : Double(residentGrowth) / Double(tickets) }
 
@@ -49,6 +53,9 @@ enum WaitingFootprint {
         guard queued == tickets else {
             throw BenchFailure(message: "footprint phase: \(queued) of \(tickets) tickets are waiting; expected all")
         }
-        return FootprintResult(tickets: tickets, residentGrowth: after - before)
+        let start = Probe.nanoseconds()
+        let snapshot = engine.snapshot()
+        let encoded = Probe.nanoseconds() - start
+        return FootprintResult(tickets: tickets, residentGrowth: after - before, snapshotNanoseconds: encoded, snapshotBytes: snapshot.count)
     }
 }
