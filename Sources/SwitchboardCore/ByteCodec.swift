@@ -5,13 +5,26 @@ struct ByteWriter {
 
     mutating func u8(_ value: UInt8) { bytes.append(value) }
     mutating func bool(_ value: Bool) { bytes.append(value ? 1 : 0) }
-    mutating func u32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inline(__always) mutating func u32(_ value: UInt32) {
+        bytes.append(UInt8(truncatingIfNeeded: value))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+    }
     mutating func i32(_ value: Int32) { u32(UInt32(bitPattern: value)) }
-    mutating func u64(_ value: UInt64) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+    @inline(__always) mutating func u64(_ value: UInt64) {
+        u32(UInt32(truncatingIfNeeded: value))
+        u32(UInt32(truncatingIfNeeded: value >> 32))
+    }
     mutating func i64(_ value: Int64) { u64(UInt64(bitPattern: value)) }
     mutating func int(_ value: Int) { i64(Int64(value)) }
     mutating func string(_ value: String) {
-        let utf8 = Array(value.utf8)
+        u32(UInt32(value.utf8.count))
+        bytes.append(contentsOf: value.utf8)
+    }
+
+    /// A string given as its UTF-8 bytes.
+    mutating func string(utf8: UnsafeBufferPointer<UInt8>) {
         u32(UInt32(utf8.count))
         bytes.append(contentsOf: utf8)
     }
@@ -74,20 +87,67 @@ struct ByteReader {
     }
 }
 
-/// 64-bit FNV-1a: a stable hash, the same on every platform and run (unlike `Hasher`).
-public struct FNV1a64: Sendable {
-    /// The hash of what was fed so far.
-    public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
+/// The snapshot checksum and state digest: a stable 64-bit hash of bytes, the same on every
+/// platform and run (unlike `Hasher`). It reads eight bytes at a time (as a little-endian
+/// word) through a multiply–xorshift step, so hashing a large floor's snapshot costs a few
+/// milliseconds, not the tens a byte-at-a-time hash such as FNV-1a would.
+public struct StateHash: Sendable {
+    private var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+    private var pending: UInt64 = 0
+    private var pendingBytes: UInt64 = 0
+    private var length: UInt64 = 0
 
     /// A fresh hash.
     public init() {}
 
-    /// Feeds bytes.
+    /// Feeds bytes; feeding in several calls gives the same value as feeding them at once.
     public mutating func combine<Bytes: Sequence>(_ bytes: Bytes) where Bytes.Element == UInt8 {
-        for byte in bytes {
-            value ^= UInt64(byte)
-            value &*= 0x0000_0100_0000_01B3
+        if bytes.withContiguousStorageIfAvailable({ combine(buffer: $0) }) != nil { return }
+        for byte in bytes { add(byte) }
+    }
+
+    private mutating func combine(buffer: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while pendingBytes != 0 && index < buffer.count {
+            add(buffer[index])
+            index += 1
         }
+        if index + 8 <= buffer.count {
+            let raw = UnsafeRawBufferPointer(buffer)
+            while index + 8 <= buffer.count {
+                absorb(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: index, as: UInt64.self)))
+                index += 8
+            }
+            length &+= UInt64(index)
+        }
+        while index < buffer.count {
+            add(buffer[index])
+            index += 1
+        }
+    }
+
+    @inline(__always) private mutating func add(_ byte: UInt8) {
+        pending |= UInt64(byte) << (8 * pendingBytes)
+        pendingBytes += 1
+        length &+= 1
+        if pendingBytes == 8 {
+            absorb(pending)
+            pending = 0
+            pendingBytes = 0
+        }
+    }
+
+    @inline(__always) private mutating func absorb(_ word: UInt64) {
+        state = (state ^ word) &* 0x9FB2_1C65_1E98_DF25
+        state ^= state >> 29
+    }
+
+    /// The hash of everything fed so far.
+    public var value: UInt64 {
+        var z = state ^ pending &* 0xBF58_476D_1CE4_E5B9 ^ length
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
 

@@ -9,7 +9,7 @@ extension RoutingEngine {
         guard bytes.count >= Self.snapshotMagic.count + 10, Array(bytes.prefix(8)) == Self.snapshotMagic else {
             throw .notASnapshot
         }
-        var hash = FNV1a64()
+        var hash = StateHash()
         hash.combine(bytes.dropLast(8))
         let stored = bytes.suffix(8).reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         guard stored == hash.value else { throw .checksumMismatch(expected: stored, found: hash.value) }

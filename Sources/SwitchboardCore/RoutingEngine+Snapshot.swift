@@ -16,7 +16,7 @@
 //                list of avoided agents (i32 agent, i64 until),
 //                list of history (i64 at, u8 kind, i32 agent, i32 detail)
 //   affinity     list of: customer, i32 agent, i64 at — sorted by the customer's UTF-8 bytes
-//   u64 FNV-1a of everything above
+//   u64 StateHash of everything above (ByteCodec.swift)
 //
 // skills (of agents, queues, requirements) are lists of (u32 skill id, u8 level); a requirement
 // is skills and i64 tier. Derived state (indexes, heaps, timers, counters) is not stored:
@@ -27,7 +27,8 @@
 
 extension RoutingEngine {
     static let snapshotMagic: [UInt8] = Array("SWBSNAP".utf8) + [0]
-    static let snapshotVersion: UInt16 = 1
+    /// 2: the checksum is StateHash (1 used FNV-1a; no version-1 snapshot is read any more).
+    static let snapshotVersion: UInt16 = 2
 
     /// The whole state as bytes. Equal states give equal bytes.
     public func snapshot() -> [UInt8] {
@@ -87,7 +88,7 @@ extension RoutingEngine {
         out.u32(UInt32(tickets.count))
         for index in tickets.indices {
             let ticket = tickets[index]
-            out.string(customers[ticket.customer])
+            customers.withBytes(of: ticket.customer) { out.string(utf8: $0) }
             out.string(ticketSubjects[index])
             out.u32(UInt32(ticket.queue))
             out.u8(ticket.channel.rawValue)
@@ -109,13 +110,29 @@ extension RoutingEngine {
                 out.i32(exclusion.agent)
                 out.i64(exclusion.until)
             }
-            let steps = historyRecords(of: index)
-            out.u32(UInt32(steps.count))
-            for step in steps {
-                out.i64(step.at)
-                out.u8(step.kind.rawValue)
-                out.i32(step.agent)
-                out.i32(step.detail)
+            // The history is linked newest first: count it, then write it oldest first.
+            var count: UInt32 = 0
+            var cursor = ticket.historyTail
+            while cursor >= 0 {
+                count += 1
+                cursor = history[Int(cursor)].previous
+            }
+            out.u32(count)
+            let start = out.bytes.count
+            out.bytes.append(contentsOf: repeatElement(0, count: Int(count) * 17))
+            out.bytes.withUnsafeMutableBytes { buffer in
+                var slot = Int(count) - 1
+                var cursor = ticket.historyTail
+                while cursor >= 0 {
+                    let step = history[Int(cursor)]
+                    let offset = start + slot * 17
+                    buffer.storeBytes(of: step.at.littleEndian, toByteOffset: offset, as: Int64.self)
+                    buffer[offset + 8] = step.kind.rawValue
+                    buffer.storeBytes(of: step.agent.littleEndian, toByteOffset: offset + 9, as: Int32.self)
+                    buffer.storeBytes(of: step.detail.littleEndian, toByteOffset: offset + 13, as: Int32.self)
+                    slot -= 1
+                    cursor = step.previous
+                }
             }
         }
 
@@ -129,7 +146,7 @@ extension RoutingEngine {
             out.i64(customer.affinity.at)
         }
 
-        var hash = FNV1a64()
+        var hash = StateHash()
         hash.combine(out.bytes)
         out.u64(hash.value)
         return out.bytes

@@ -40,6 +40,12 @@ struct StringTable<Payload: Sendable>: Sendable {
         return String(decoding: bytes[Int(entry.start)..<Int(entry.start + entry.length)], as: UTF8.self)
     }
 
+    /// Calls `body` with the UTF-8 bytes of the name with this id, without making a String.
+    func withBytes<R>(of id: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        let entry = entries[Int(id)]
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[Int(entry.start)..<Int(entry.start + entry.length)])) }
+    }
+
     /// The names, in id order.
     var names: [String] { (0..<Int32(entries.count)).map { self[$0] } }
 

@@ -1,6 +1,6 @@
 import SwitchboardCore
 
-/// The snapshot format, version 1, as `RoutingEngine+Snapshot.swift` documents it, decoded into
+/// The snapshot format, version 2, as `RoutingEngine+Snapshot.swift` documents it, decoded into
 /// plain values and encoded back: written from the documentation, independently of the engine,
 /// so the tests can check that `snapshot()` writes what the format says, read stored fields
 /// without touching the engine's internals, and build damaged snapshots with a correct checksum.
@@ -65,7 +65,7 @@ struct SnapshotModel: Equatable {
         var description: String
     }
 
-    var version: UInt16 = 1
+    var version: UInt16 = 2
     /// Affinity window, real-time grace, async grace, misses before away, warning %, cool-down.
     var policy: [Int64]
     var now: Int64
@@ -80,7 +80,7 @@ struct SnapshotModel: Equatable {
 
     init(_ bytes: [UInt8]) throws {
         guard bytes.count >= 18, Array(bytes.prefix(8)) == Array("SWBSNAP".utf8) + [0] else { throw Malformed(description: "magic") }
-        var hash = FNV1a64()
+        var hash = StateHash()
         hash.combine(bytes.dropLast(8))
         var reader = Reader(bytes: Array(bytes.dropLast(8)), offset: 8)
         var trailer = Reader(bytes: Array(bytes.suffix(8)), offset: 0)
@@ -147,7 +147,7 @@ struct SnapshotModel: Equatable {
             w.list(t.history) { w, s in w.i64(s.at); w.u8(s.kind); w.i32(s.agent); w.i32(s.detail) }
         }
         w.list(affinity) { w, a in w.string(a.customer); w.i32(a.agent); w.i64(a.at) }
-        var hash = FNV1a64()
+        var hash = StateHash()
         hash.combine(w.bytes)
         w.u64(hash.value)
         return w.bytes
