@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchboard-bench",
-            dependencies: ["SwitchboardCore"],
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode"],
             path: "Benchmarks/switchboard-bench"
         ),
         .testTarget(

@@ -15,6 +15,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "engine", summary: "the routing engine's hot path in process (RoutingEngine.apply)",
             help: { EngineOptions.help }, run: { arguments throws(UsageError) in try EngineBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "e2e", summary: "ticket lifecycles through a node over TCP: intake and agent connections",
+            help: { E2EOptions.help }, run: { arguments throws(UsageError) in try E2EBenchmark.main(arguments) }),
     ]
 
     static var usage: String {

@@ -62,26 +62,38 @@ public final class SwitchboardClient: Sendable {
 
     /// Sends a request and waits for its reply, returned whatever it is (`OK`, `ERR` or a listing).
     public func send(_ request: Request) async throws(ClientError) -> Reply {
-        let listing: Bool
-        switch request {
-        case .ticket, .tickets, .agents, .queues: listing = true
-        default: listing = false
+        let results = await pipeline([request])
+        return try results[0].get()
+    }
+
+    /// Sends several requests in one write and waits for all their replies, in order: the
+    /// node answers them in the order sent, so a client may pipeline without waiting for
+    /// each reply (e.g. ACCEPT and RESOLVE of one ticket).
+    public func pipeline(_ requests: [Request]) async -> [Result<Reply, ClientError>] {
+        guard !requests.isEmpty else { return [] }
+        var bytes: [UInt8] = []
+        for request in requests {
+            bytes.append(contentsOf: request.line.description.utf8)
+            bytes.append(UInt8(ascii: "\n"))
         }
-        let bytes = Array((request.line.description + "\n").utf8)
-        let result: Result<Reply, ClientError> = await withCheckedContinuation { continuation in
+        return await withCheckedContinuation { continuation in
+            let group = ReplyGroup(count: requests.count, continuation: continuation)
             let accepted = core.state.withLock { state -> Bool in
                 guard !state.closed else { return false }
-                state.pending.append(PendingReply(listing: listing, continuation: continuation))
+                for (position, request) in requests.enumerated() {
+                    state.pending.append(PendingReply(listing: request.expectsListing, group: group, position: position))
+                }
                 // Sent under the lock so that the order of `pending` is the order on the wire.
                 if !connection.send(bytes) {
-                    state.pending.removeLast()
+                    for _ in requests { state.pending.removeLast() }
                     return false
                 }
                 return true
             }
-            if !accepted { continuation.resume(returning: .failure(.connectionClosed)) }
+            if !accepted {
+                for position in requests.indices { group.complete(position, .failure(.connectionClosed)) }
+            }
         }
-        return try result.get()
     }
 
     /// Sends a request and returns the `OK` fields, or throws the refusal.
@@ -102,7 +114,48 @@ struct ClientState {
 
 struct PendingReply {
     let listing: Bool
-    let continuation: CheckedContinuation<Result<Reply, ClientError>, Never>
+    let group: ReplyGroup
+    let position: Int
+
+    func complete(_ result: Result<Reply, ClientError>) { group.complete(position, result) }
+}
+
+/// The replies of one `pipeline` call, resumed when the last arrives.
+/// `Sendable`: its state is behind a `Mutex`.
+final class ReplyGroup: Sendable {
+    private struct State {
+        var results: [Result<Reply, ClientError>?]
+        var remaining: Int
+        var continuation: CheckedContinuation<[Result<Reply, ClientError>], Never>?
+    }
+
+    private let state: Mutex<State>
+
+    init(count: Int, continuation: CheckedContinuation<[Result<Reply, ClientError>], Never>) {
+        state = Mutex(State(results: Array(repeating: nil, count: count), remaining: count, continuation: continuation))
+    }
+
+    func complete(_ position: Int, _ result: Result<Reply, ClientError>) {
+        let finished = state.withLock { state -> ([Result<Reply, ClientError>], CheckedContinuation<[Result<Reply, ClientError>], Never>)? in
+            guard state.results[position] == nil else { return nil }
+            state.results[position] = result
+            state.remaining -= 1
+            guard state.remaining == 0, let continuation = state.continuation else { return nil }
+            state.continuation = nil
+            return (state.results.map { $0! }, continuation)
+        }
+        if let (results, continuation) = finished { continuation.resume(returning: results) }
+    }
+}
+
+extension Request {
+    /// Whether the reply is a listing (item lines, then `END`).
+    var expectsListing: Bool {
+        switch self {
+        case .ticket, .tickets, .agents, .queues: true
+        default: false
+        }
+    }
 }
 
 /// The state a client shares with its connection's handler: the replies it waits for, and
@@ -117,7 +170,7 @@ final class ClientCore: Sendable {
     }
 
     func receive(_ batch: InboundBatch) {
-        var ready: [(CheckedContinuation<Result<Reply, ClientError>, Never>, Result<Reply, ClientError>)] = []
+        var ready: [(PendingReply, Result<Reply, ClientError>)] = []
         state.withLock { state in
             batch.forEachItem { item, bytes in
                 switch item.event {
@@ -131,25 +184,25 @@ final class ClientCore: Sendable {
                     do {
                         if let reply = try state.assembler.feed(text.hasSuffix("\r") ? String(text.dropLast()) : text, listing: head.listing) {
                             _ = state.pending.removeFirst()
-                            ready.append((head.continuation, .success(reply)))
+                            ready.append((head, .success(reply)))
                         }
                     } catch let error as ProtocolError {
                         _ = state.pending.removeFirst()
-                        ready.append((head.continuation, .failure(.protocolViolation(error.message))))
+                        ready.append((head, .failure(.protocolViolation(error.message))))
                     } catch {
                         _ = state.pending.removeFirst()
-                        ready.append((head.continuation, .failure(.protocolViolation("\(error)"))))
+                        ready.append((head, .failure(.protocolViolation("\(error)"))))
                     }
                 case .oversizedLine:
                     if let head = state.pending.first {
                         _ = state.pending.removeFirst()
-                        ready.append((head.continuation, .failure(.protocolViolation("a reply line is over the line limit"))))
+                        ready.append((head, .failure(.protocolViolation("a reply line is over the line limit"))))
                     }
                 case .closed:
                     state.closed = true
                     while let head = state.pending.first {
                         _ = state.pending.removeFirst()
-                        ready.append((head.continuation, .failure(.connectionClosed)))
+                        ready.append((head, .failure(.connectionClosed)))
                     }
                     pushes.finish()
                 case .opened:
@@ -157,7 +210,7 @@ final class ClientCore: Sendable {
                 }
             }
         }
-        for (continuation, result) in ready { continuation.resume(returning: result) }
+        for (pending, result) in ready { pending.complete(result) }
     }
 }
 
