@@ -9,7 +9,19 @@ import SwitchboardTransport
 enum NodeInput: Sendable {
     case batch(InboundBatch)
     case timer
+    /// The log made everything up to this index durable.
+    case committed(UInt64)
+    /// The log failed; nothing more may be acknowledged.
+    case logFailed(String)
     case stop
+}
+
+/// A planned batch waiting for its commands to be durable before it is applied and answered.
+struct PendingBatch {
+    let steps: [(connection: Connection?, step: Step)]
+    let time: Timestamp
+    /// The log index of its last command (or of the last command before it, if it has none).
+    let lastIndex: UInt64
 }
 
 /// Owns the routing engine on a node. Every state change goes one way: a request becomes a
@@ -48,6 +60,16 @@ actor Coordinator {
     var snapshotIndex: UInt64 = 0
     /// Whether an automatic snapshot is being written in the background.
     var snapshotting = false
+    /// The index of the last command handed to the log.
+    var appendedIndex: UInt64
+    /// Batches appended to the log and waiting for it, oldest first: while one batch's fsync
+    /// runs, the next batches are planned and appended, and their commands share the next
+    /// fsync; they are applied and answered in order as the log catches up.
+    var pendingBatches: [PendingBatch] = []
+    /// Where the log's completions are reported (the coordinator's own input stream).
+    var inputs: AsyncStream<NodeInput>.Continuation?
+    /// A tick is proposed and not applied yet: one at a time is enough.
+    var tickPending = false
 
     /// A coordinator for an engine recovered from the log (up to `appliedIndex`), appending to `writer`.
     init(configuration: NodeConfiguration, log: Log, engine: RoutingEngine, appliedIndex: UInt64, writer: LogWriter,
@@ -58,6 +80,7 @@ actor Coordinator {
         limits = ProtocolLimits(maximumLineBytes: configuration.maximumLineBytes)
         self.engine = engine
         self.appliedIndex = appliedIndex
+        self.appendedIndex = appliedIndex
         self.snapshotIndex = appliedIndex
         self.writer = writer
         self.onFatal = onFatal
@@ -70,12 +93,16 @@ actor Coordinator {
         return Timestamp(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
     }
 
-    /// Consumes inputs until the stream ends or `.stop` arrives.
-    func run(_ inputs: AsyncStream<NodeInput>) async {
+    /// Consumes inputs until the stream ends or `.stop` arrives. `continuation` feeds the same
+    /// stream: the log reports its commits through it.
+    func run(_ inputs: AsyncStream<NodeInput>, continuation: AsyncStream<NodeInput>.Continuation) async {
+        self.inputs = continuation
         for await input in inputs {
             switch input {
-            case .batch(let batch): await handle(batch)
-            case .timer: await tickIfDue()
+            case .batch(let batch): handle(batch)
+            case .timer: tickIfDue()
+            case .committed(let index): release(upTo: index)
+            case .logFailed(let message): fail(message)
             case .stop:
                 for session in agentSessions.values { session.close() }
                 return
@@ -88,7 +115,7 @@ actor Coordinator {
 
     // MARK: - Batches
 
-    func handle(_ batch: InboundBatch) async {
+    func handle(_ batch: InboundBatch) {
         guard !failed else {
             // The log failed: read nothing, answer nothing, keep no connection.
             for connection in batch.connections { connection.close() }
@@ -113,34 +140,65 @@ actor Coordinator {
                 if let step = connectionClosed(item.connection, reason: reason) { steps.append((nil, step)) }
             }
         }
-        plannedQueues.removeAll(keepingCapacity: true)
-        await carryOut(steps)
+        propose(steps)
     }
 
-    /// Commits the steps' commands together, then applies them and answers, in order.
-    func carryOut(_ steps: [(connection: Connection?, step: Step)]) async {
-        guard !failed else { return }
-        let now = Self.clock()
-        var entries: [LogEntry] = []
+    /// Appends the steps' commands to the log and queues the steps until they are durable.
+    /// Nothing waits here: the log reports the commit as an input.
+    func propose(_ steps: [(connection: Connection?, step: Step)]) {
+        guard !failed, !steps.isEmpty else { return }
+        let time = Self.clock()
+        var payloads: [[UInt8]] = []
         for (_, step) in steps {
-            if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
-        }
-        var committed = appliedIndex
-        if !entries.isEmpty {
-            do throws(LogWriterError) {
-                committed = try await commit(entries)
-            } catch {
-                fail("the log failed: \(error); stopping without acknowledging anything more")
-                return
+            if case .later(let command?, _, _) = step {
+                payloads.append(Array(LogEntry(time: time, command: command).line.description.utf8))
             }
         }
+        if payloads.isEmpty && pendingBatches.isEmpty {
+            perform(steps, at: time)  // nothing to wait for
+            return
+        }
+        for (position, payload) in payloads.enumerated() {
+            appendedIndex += 1
+            if position == payloads.count - 1, let inputs {
+                writer.append(term: 1, payload: payload) { result in
+                    switch result {
+                    case .success(let index): inputs.yield(.committed(index))
+                    case .failure(let error): inputs.yield(.logFailed("the log failed: \(error); stopping without acknowledging anything more"))
+                    }
+                }
+            } else {
+                writer.append(term: 1, payload: payload) { _ in }
+            }
+        }
+        pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+    }
+
+    /// Applies and answers, in order, every pending batch the log has made durable.
+    func release(upTo index: UInt64) {
+        guard !failed else { return }
+        var released = 0
+        while released < pendingBatches.count && pendingBatches[released].lastIndex <= index {
+            let batch = pendingBatches[released]
+            perform(batch.steps, at: batch.time)
+            appliedIndex = max(appliedIndex, batch.lastIndex)
+            released += 1
+        }
+        pendingBatches.removeFirst(released)
+        if pendingBatches.isEmpty { plannedQueues.removeAll(keepingCapacity: true) }
+        flush()
+        snapshotIfDue()
+    }
+
+    /// Applies committed steps and queues their answers.
+    private func perform(_ steps: [(connection: Connection?, step: Step)], at time: Timestamp) {
         for (connection, step) in steps {
             let reply: Reply?
             switch step {
             case .now(let now): reply = now
             case .later(let command, let suppressing, let finish):
                 if let command {
-                    reply = finish(apply(command, at: now, suppressing: suppressing))
+                    reply = finish(apply(command, at: time, suppressing: suppressing))
                 } else {
                     reply = finish(.success([]))
                 }
@@ -150,11 +208,35 @@ actor Coordinator {
                 if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
             }
         }
-        appliedIndex = committed
         flush()
+    }
+
+    private func snapshotIfDue() {
         if appliedIndex - snapshotIndex >= UInt64(configuration.snapshotEvery) && !snapshotting {
             snapshotInBackground()
         }
+    }
+
+    /// Commits the steps' commands and waits for them, then applies them and answers: for the
+    /// commands a node proposes at start, before it serves anyone.
+    func carryOut(_ steps: [(connection: Connection?, step: Step)]) async {
+        guard !failed, pendingBatches.isEmpty else { return }
+        let now = Self.clock()
+        var entries: [LogEntry] = []
+        for (_, step) in steps {
+            if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
+        }
+        if !entries.isEmpty {
+            do throws(LogWriterError) {
+                appliedIndex = try await commit(entries)
+                appendedIndex = appliedIndex
+            } catch {
+                fail("the log failed: \(error); stopping without acknowledging anything more")
+                return
+            }
+        }
+        perform(steps, at: now)
+        snapshotIfDue()
     }
 
     /// Appends entries to the log and returns when the last is durable (under the fsync
@@ -241,8 +323,12 @@ actor Coordinator {
 
     // MARK: - Time
 
-    func tickIfDue() async {
-        guard let due = engine.nextDeadline(), due <= Self.clock() else { return }
-        await carryOut([(nil, .later(.tick, nil) { _ in nil })])
+    func tickIfDue() {
+        guard !tickPending, let due = engine.nextDeadline(), due <= Self.clock() else { return }
+        tickPending = true
+        propose([(nil, .later(.tick, nil) { _ in
+            self.tickPending = false
+            return nil
+        })])
     }
 }

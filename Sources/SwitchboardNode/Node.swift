@@ -72,7 +72,7 @@ public final class Node: Sendable {
             loop.stop()
             throw error
         }
-        let running = Task.detached { await coordinator.run(stream) }
+        let running = Task.detached { await coordinator.run(stream, continuation: continuation) }
         let timer = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
