@@ -156,6 +156,7 @@ actor Coordinator {
         }
         if payloads.isEmpty && pendingBatches.isEmpty {
             perform(steps, at: time)  // nothing to wait for
+            flush()
             return
         }
         for (position, payload) in payloads.enumerated() {
@@ -190,7 +191,7 @@ actor Coordinator {
         snapshotIfDue()
     }
 
-    /// Applies committed steps and queues their answers.
+    /// Applies committed steps and queues their answers (sent at the next `flush`).
     private func perform(_ steps: [(connection: Connection?, step: Step)], at time: Timestamp) {
         for (connection, step) in steps {
             let reply: Reply?
@@ -208,7 +209,6 @@ actor Coordinator {
                 if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
             }
         }
-        flush()
     }
 
     private func snapshotIfDue() {
@@ -236,6 +236,7 @@ actor Coordinator {
             }
         }
         perform(steps, at: now)
+        flush()
         snapshotIfDue()
     }
 

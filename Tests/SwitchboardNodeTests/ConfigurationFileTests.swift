@@ -10,6 +10,7 @@ import Testing
       "id": "node-7",
       "listen": "127.0.0.1:7411",
       "data_dir": "/var/lib/switchboard",
+      "fsync": "interval:250",
       "tokens": [{"role": "admin", "token": "change-me-admin"},
                  {"role": "agent", "token": "change-me-agents"},
                  {"role": "intake", "token": "change-me-intake"}],
@@ -19,7 +20,7 @@ import Testing
       "policy": {"affinity_window": "2d", "real_time_grace": "40s", "async_grace": "20m",
                  "misses_before_away": 4, "sla_warning_percent": 75, "decline_cooldown": "90s"},
       "limits": {"max_connections": 512, "max_line_bytes": 32768, "max_outbound_bytes": 2097152,
-                 "auth_timeout": "7s"},
+                 "auth_timeout": "7s", "snapshot_every": 5000},
       "log_level": "warning"
     }
     """
@@ -46,6 +47,8 @@ import Testing
         #expect(configuration.maximumLineBytes == 32_768)
         #expect(configuration.maximumOutboundBytes == 2_097_152)
         #expect(configuration.authTimeoutMs == 7000)
+        #expect(configuration.fsync == .interval(milliseconds: 250))
+        #expect(configuration.snapshotEvery == 5000)
         #expect(configuration.logLevel == .warning)
         try configuration.validate()
     }
@@ -126,7 +129,15 @@ import Testing
     static let valueMistakes: [Mistake] = [
         Mistake(kind: "bad listen address", json: #"{"listen": "localhost"}"#, mentions: ["listen", "localhost", "127.0.0.1:7400"]),
         Mistake(kind: "bad log level", json: #"{"log_level": "verbose"}"#, mentions: ["log_level", "verbose", "debug, info, warning or error"]),
+        Mistake(kind: "bad fsync policy", json: #"{"fsync": "sometimes"}"#, mentions: ["fsync", "sometimes", "always, never or interval:MS"]),
+        Mistake(kind: "fsync interval out of range", json: #"{"fsync": "interval:0"}"#, mentions: ["fsync", "interval:0"]),
     ]
+
+    @Test func aSnapshotEveryBelowOneRecordIsRefused() throws {
+        var configuration = NodeConfiguration()
+        configuration.snapshotEvery = 0
+        #expect(throws: ConfigurationError("snapshot_every is 0; it must be at least 1 record")) { try configuration.validate() }
+    }
 
     @Test(arguments: mistakes)
     func eachKindOfMistakeGivesAnErrorNamingTheFileAndTheField(_ mistake: Mistake) throws {

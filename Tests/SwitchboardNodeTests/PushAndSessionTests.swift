@@ -17,12 +17,25 @@ import Testing
         TicketSubmission(customer: customer, channel: .chat, queue: queue, subject: subject)
     }
 
-    @Test func aLoggedInAgentIsOfferedANewTicketWithItsSummaryAndExpiry() async throws {
-        try await NodeHarness.with(queues: [QueueConfig(name: "hosting", offerTimeoutMs: 45_000)]) { harness in
+    /// A node with an agent's desk logged in (its pushes collected in `inbox`) and a second,
+    /// admin connection; both are closed afterwards, whatever the body does.
+    static func withDesk(_ profile: AgentProfile, queues: [QueueConfig] = [QueueConfig(name: "hosting", defaultSkills: [SkillLevel("linux")])],
+                         _ body: (_ desk: SwitchboardClient, _ other: SwitchboardClient, _ inbox: PushInbox) async throws -> Void) async throws {
+        try await NodeHarness.with(queues: queues) { harness in
             let desk = try await harness.client()
-            let intake = try await harness.client()
+            let other = try await harness.client()
+            defer {
+                desk.close()
+                other.close()
+            }
             let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+            try await desk.login(profile)
+            try await body(desk, other, inbox)
+        }
+    }
+
+    @Test func aLoggedInAgentIsOfferedANewTicketWithItsSummaryAndExpiry() async throws {
+        try await Self.withDesk(Self.profile("alice"), queues: [QueueConfig(name: "hosting", offerTimeoutMs: 45_000)]) { desk, intake, inbox in
             let before = wallClockMilliseconds()
             let outcome = try await intake.submit(TicketSubmission(customer: "acme", channel: .chat, priority: .urgent,
                                                                    queue: "hosting", subject: "Mail \"bounces\""))
@@ -35,25 +48,17 @@ import Testing
             #expect(summary == TicketSummary(id: outcome.ticket, queue: "hosting", channel: .chat, priority: .urgent,
                                              customer: "acme", subject: "Mail \"bounces\""))
             #expect(expires.milliseconds >= before + 45_000 && expires.milliseconds <= wallClockMilliseconds() + 45_000)
-            desk.close()
-            intake.close()
         }
     }
 
     @Test func anAutoAcceptingAgentIsPushedAssignedWithoutAnOffer() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let intake = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice", autoAccept: true))
+        try await Self.withDesk(Self.profile("alice", autoAccept: true)) { desk, intake, inbox in
             let outcome = try await intake.submit(Self.chat("acme", subject: "auto"))
             #expect(outcome.state == .assigned)
             #expect(outcome.agent == AgentID("alice"))
             let push = try await inbox.next()
             #expect(push == .assigned(TicketSummary(id: outcome.ticket, queue: "hosting", channel: .chat, priority: .normal,
                                                     customer: "acme", subject: "auto")))
-            desk.close()
-            intake.close()
         }
     }
 
@@ -79,26 +84,16 @@ import Testing
     }
 
     @Test func cancellingAnOfferedTicketPushesRevokedCancelled() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let intake = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+        try await Self.withDesk(Self.profile("alice")) { desk, intake, inbox in
             let ticket = try await intake.submit(Self.chat("acme")).ticket
             guard case .offer = try await inbox.next() else { Issue.record("expected an offer"); return }
             #expect(try await intake.cancel(ticket).state == .cancelled)
             #expect(try await inbox.next() == .revoked(ticket, reason: "cancelled"))
-            desk.close()
-            intake.close()
         }
     }
 
     @Test func anAdminEscalationPushesRevokedEscalatedToTheHolder() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let admin = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice", tier: 1))
+        try await Self.withDesk(Self.profile("alice", tier: 1)) { desk, admin, inbox in
             let ticket = try await admin.submit(Self.chat("acme")).ticket
             guard case .offer = try await inbox.next() else { Issue.record("expected an offer"); return }
             try await desk.accept(ticket)
@@ -106,17 +101,11 @@ import Testing
             #expect(escalated.tier == 2)
             #expect(escalated.state == .queued)
             #expect(try await inbox.next() == .revoked(ticket, reason: "escalated"))
-            desk.close()
-            admin.close()
         }
     }
 
     @Test func anOfferNotAcceptedInTimeIsRevokedAsExpired() async throws {
-        try await NodeHarness.with(queues: [QueueConfig(name: "hosting", offerTimeoutMs: 150)]) { harness in
-            let desk = try await harness.client()
-            let intake = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+        try await Self.withDesk(Self.profile("alice"), queues: [QueueConfig(name: "hosting", offerTimeoutMs: 150)]) { desk, intake, inbox in
             let ticket = try await intake.submit(Self.chat("acme")).ticket
             guard case .offer = try await inbox.next() else { Issue.record("expected an offer"); return }
             #expect(try await inbox.next(within: 10) == .revoked(ticket, reason: "expired"))
@@ -124,17 +113,11 @@ import Testing
             #expect(info.state == .queued)
             #expect(info.history.map(\.event).contains("expired"))
             await #expect(throws: ClientError.self) { try await desk.accept(ticket) }
-            desk.close()
-            intake.close()
         }
     }
 
     @Test func threeMissedOffersSetTheAgentAwayWithAStatusPush() async throws {
-        try await NodeHarness.with(queues: [QueueConfig(name: "hosting", offerTimeoutMs: 150)]) { harness in
-            let desk = try await harness.client()
-            let intake = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice", chat: 3))
+        try await Self.withDesk(Self.profile("alice", chat: 3), queues: [QueueConfig(name: "hosting", offerTimeoutMs: 150)]) { desk, intake, inbox in
             var tickets: [TicketID] = []
             for index in 1...3 { tickets.append(try await intake.submit(Self.chat("c\(index)")).ticket) }
             var offers: [TicketID] = []
@@ -158,8 +141,6 @@ import Testing
             let agent = try await intake.agents().first { $0.id == AgentID("alice") }
             #expect(agent?.status == .away)
             #expect(agent?.consecutiveMisses == 3)
-            desk.close()
-            intake.close()
         }
     }
 
@@ -244,40 +225,26 @@ import Testing
     /// PROTOCOL.md: `ASSIGNED` — "the ticket is the agent's (after accept, with auto-accept, or
     /// by transfer)". When an admin accepts for the agent, the agent's desk has no other way to learn it.
     @Test func anAdminAcceptingForAnAgentPushesAssignedToTheAgentsDesk() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let admin = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+        try await Self.withDesk(Self.profile("alice")) { desk, admin, inbox in
             let ticket = try await admin.submit(Self.chat("acme")).ticket
             guard case .offer = try await inbox.next() else { Issue.record("expected an offer"); return }
             #expect(try await admin.accept(ticket, agent: AgentID("alice")).state == .assigned)
             let push = try? await inbox.next(within: 10)
             guard case .assigned(let summary)? = push else {
                 Issue.record("alice's desk got \(push.map { "\($0)" } ?? "no push") after an admin accepted ticket \(ticket) for her")
-                desk.close()
-                admin.close()
                 return
             }
             #expect(summary.id == ticket)
-            desk.close()
-            admin.close()
         }
     }
 
     /// PROTOCOL.md: `STATUS` — "the agent's status changed without its asking".
     @Test func anAdminSettingAnAgentAwayPushesStatusToTheAgentsDesk() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let admin = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+        try await Self.withDesk(Self.profile("alice")) { desk, admin, inbox in
             try await admin.setStatus(.away, agent: AgentID("alice"))
             let push = try? await inbox.next(within: 10)
             #expect(push == .status(AgentID("alice"), .away),
                     "alice's desk got \(push.map { "\($0)" } ?? "no push") after an admin set her away")
-            desk.close()
-            admin.close()
         }
     }
 
@@ -285,11 +252,7 @@ import Testing
     /// was taken away" (reason `released`). An admin logging an agent out from its own
     /// connection leaves the agent's desk nothing else to learn it from.
     @Test func anAdminLoggingAnAgentOutPushesRevokedReleasedForItsOffers() async throws {
-        try await NodeHarness.with { harness in
-            let desk = try await harness.client()
-            let admin = try await harness.client()
-            let inbox = PushInbox(desk)
-            try await desk.login(Self.profile("alice"))
+        try await Self.withDesk(Self.profile("alice")) { desk, admin, inbox in
             let ticket = try await admin.submit(Self.chat("acme")).ticket
             guard case .offer = try await inbox.next() else { Issue.record("expected an offer"); return }
             try await admin.logout(agent: AgentID("alice"))
@@ -297,8 +260,6 @@ import Testing
             let push = try? await inbox.next(within: 10)
             #expect(push == .revoked(ticket, reason: "released"),
                     "alice's desk got \(push.map { "\($0)" } ?? "no push") after an admin logged her out")
-            desk.close()
-            admin.close()
         }
     }
 
