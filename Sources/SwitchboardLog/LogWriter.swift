@@ -17,6 +17,9 @@ import Foundation
 // the writer thread (and in `init`, before the thread starts).
 public final class LogWriter: @unchecked Sendable {
     private struct Pending {
+        /// The index of the first record in `bytes`.
+        var firstIndex: UInt64
+        /// The index of the last record in `bytes`, reported to `completion`.
         var index: UInt64
         var bytes: [UInt8]
         var completion: @Sendable (Result<UInt64, LogWriterError>) -> Void
@@ -83,7 +86,41 @@ public final class LogWriter: @unchecked Sendable {
             return completion(.failure(.invalidRecord(error)))
         }
         nextIndex += 1
-        queue.append(Pending(index: record.index, bytes: record.encoded(), completion: completion))
+        queue.append(Pending(firstIndex: record.index, index: record.index, bytes: record.encoded(), completion: completion))
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Queues several records under one lock, in order; `completion` runs once, on the writer
+    /// thread, with the index of the last once all are written (and synced, under `.always`),
+    /// or with the error that stopped the writer. A batch is atomic in the queue, not on disk:
+    /// a crash may keep a prefix of it, never a record without those before it.
+    ///
+    /// A payload the format cannot hold fails the whole batch, and nothing of it is queued.
+    public func append(term: UInt64, payloads: [[UInt8]], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
+        guard !payloads.isEmpty else { return }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
+        condition.lock()
+        if let failure {
+            condition.unlock()
+            return completion(.failure(.failed(failure)))
+        }
+        if closing {
+            condition.unlock()
+            return completion(.failure(.closed))
+        }
+        let first = nextIndex
+        for (offset, payload) in payloads.enumerated() {
+            do {
+                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
+            } catch {
+                condition.unlock()
+                return completion(.failure(.invalidRecord(error)))
+            }
+        }
+        nextIndex += UInt64(payloads.count)
+        queue.append(Pending(firstIndex: first, index: nextIndex - 1, bytes: bytes, completion: completion))
         condition.signal()
         condition.unlock()
     }
@@ -175,7 +212,7 @@ public final class LogWriter: @unchecked Sendable {
                 try flush(&buffer)
                 if options.fsync != .never && dirty { try syncCurrent() }
                 closeCurrent()
-                try openSegment(firstIndex: entry.index)
+                try openSegment(firstIndex: entry.firstIndex)
             }
             buffer += entry.bytes
         }

@@ -2,49 +2,35 @@ import SwitchboardCore
 import SwitchboardProtocol
 import SwitchboardTransport
 
-/// One logged-in agent's desk connection. The coordinator decides; the session delivers:
-/// it takes each batch's pushes for its agent in one message and writes them to the agent's
-/// connection, so formatting and writing pushes run beside the coordinator, not in it, and
-/// the coordinator never waits for an agent.
+/// One logged-in agent's desk connection. The coordinator decides; the session delivers: it
+/// takes each batch's pushes for its agent in one message and writes them to the agent's
+/// connection in one send.
+///
+/// A session runs on the coordinator's event loop (its executor), so handing it a batch's
+/// pushes is a call, not a thread hop: on a node that serves hundreds of desks, a hop per
+/// agent per batch cost more than writing the pushes. Moving sessions to loops of their own
+/// (one per core) later changes only their executor and turns `deliver` into a message.
 actor AgentSession {
     /// The agent this session serves.
     nonisolated let agent: AgentID
     /// The connection the agent logged in on.
     nonisolated let connection: Connection
-    private let mailbox: AsyncStream<[Push]>.Continuation
+    private nonisolated let loop: EventLoop
+    /// Pushes delivered over this session so far.
+    private(set) var delivered = 0
 
-    /// Starts a session; its delivery loop runs until `close()`.
-    static func start(agent: AgentID, connection: Connection) -> AgentSession {
-        let (stream, mailbox) = AsyncStream<[Push]>.makeStream(bufferingPolicy: .unbounded)
-        let session = AgentSession(agent: agent, connection: connection, mailbox: mailbox)
-        Task { await session.deliverAll(from: stream) }
-        return session
-    }
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
 
-    private init(agent: AgentID, connection: Connection, mailbox: AsyncStream<[Push]>.Continuation) {
+    init(agent: AgentID, connection: Connection, loop: EventLoop) {
         self.agent = agent
         self.connection = connection
-        self.mailbox = mailbox
+        self.loop = loop
     }
 
-    /// Queues pushes for the agent, in order; returns at once.
-    nonisolated func deliver(_ pushes: [Push]) {
-        mailbox.yield(pushes)
-    }
-
-    /// Ends the delivery loop after what is queued; the connection stays as it is.
-    nonisolated func close() {
-        mailbox.finish()
-    }
-
-    private func deliverAll(from stream: AsyncStream<[Push]>) async {
-        for await pushes in stream {
-            var bytes: [UInt8] = []
-            for push in pushes {
-                bytes.append(contentsOf: push.text.utf8)
-                bytes.append(UInt8(ascii: "\n"))
-            }
-            connection.send(bytes)
-        }
+    /// Writes pushes, in order, after what `outbound` already holds for the agent's connection,
+    /// so that a batch's replies and pushes to one desk leave in one send.
+    func deliver(_ pushes: [Push], into outbound: inout OutboundLines) {
+        outbound.append(connection, pushes)
+        delivered += pushes.count
     }
 }

@@ -182,10 +182,9 @@ extension Coordinator {
     func bind(_ agent: AgentID, to connection: Connection) {
         if let previous = agentSessions[agent] {
             guard previous.connection !== connection else { return }
-            sessions[previous.connection.id]?.agent = nil
-            previous.close()  // what is pending goes to the new session, at the end of the batch
+            sessions[previous.connection.id]?.agent = nil  // what is pending goes to the new session, at the end of the batch
         }
-        agentSessions[agent] = AgentSession.start(agent: agent, connection: connection)
+        agentSessions[agent] = AgentSession(agent: agent, connection: connection, loop: loop)
         sessions[connection.id]?.agent = agent
         log.info("agent logged in [\(agent)] on [\(connection.id)]")
     }

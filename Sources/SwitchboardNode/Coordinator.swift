@@ -4,18 +4,6 @@ import SwitchboardLog
 import SwitchboardProtocol
 import SwitchboardTransport
 
-/// What reaches the coordinator: batches of lines and connection events from the transport,
-/// and the timer that drives `tick`.
-enum NodeInput: Sendable {
-    case batch(InboundBatch)
-    case timer
-    /// The log made everything up to this index durable.
-    case committed(UInt64)
-    /// The log failed; nothing more may be acknowledged.
-    case logFailed(String)
-    case stop
-}
-
 /// A planned batch waiting for its commands to be durable before it is applied and answered.
 struct PendingBatch {
     let steps: [(connection: Connection?, step: Step)]
@@ -33,7 +21,14 @@ struct PendingBatch {
 /// request of the batch, commits the batch's commands together (one fsync for all of them:
 /// group commit), then applies them in order and answers. One actor hop and one commit per
 /// batch, not per request; while a commit runs, the next batch gathers.
+///
+/// The coordinator runs on the node's event loop (the loop is its executor): the loop hands
+/// it each batch with a call, and the log's commits come back as work queued on the loop.
+/// The node's hot path has two threads, the loop and the log writer, and no other hop.
 actor Coordinator {
+    /// The event loop the coordinator runs on.
+    nonisolated let loop: EventLoop
+    nonisolated var unownedExecutor: UnownedSerialExecutor { loop.asUnownedSerialExecutor() }
     let configuration: NodeConfiguration
     let log: Log
     let tokens: TokenTable
@@ -66,14 +61,15 @@ actor Coordinator {
     /// runs, the next batches are planned and appended, and their commands share the next
     /// fsync; they are applied and answered in order as the log catches up.
     var pendingBatches: [PendingBatch] = []
-    /// Where the log's completions are reported (the coordinator's own input stream).
-    var inputs: AsyncStream<NodeInput>.Continuation?
+    /// Set when the node stops: nothing more is read or proposed.
+    var stopped = false
     /// A tick is proposed and not applied yet: one at a time is enough.
     var tickPending = false
 
     /// A coordinator for an engine recovered from the log (up to `appliedIndex`), appending to `writer`.
     init(configuration: NodeConfiguration, log: Log, engine: RoutingEngine, appliedIndex: UInt64, writer: LogWriter,
-         onFatal: @escaping @Sendable (String) -> Void) {
+         loop: EventLoop, onFatal: @escaping @Sendable (String) -> Void) {
+        self.loop = loop
         self.configuration = configuration
         self.log = log
         tokens = TokenTable(configuration.tokens.map { ($0.token, $0.role) })
@@ -93,21 +89,9 @@ actor Coordinator {
         return Timestamp(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
     }
 
-    /// Consumes inputs until the stream ends or `.stop` arrives. `continuation` feeds the same
-    /// stream: the log reports its commits through it.
-    func run(_ inputs: AsyncStream<NodeInput>, continuation: AsyncStream<NodeInput>.Continuation) async {
-        self.inputs = continuation
-        for await input in inputs {
-            switch input {
-            case .batch(let batch): handle(batch)
-            case .timer: tickIfDue()
-            case .committed(let index): release(upTo: index)
-            case .logFailed(let message): fail(message)
-            case .stop:
-                for session in agentSessions.values { session.close() }
-                return
-            }
-        }
+    /// Stops reading and proposing: the node is shutting down.
+    func shutdown() {
+        stopped = true
     }
 
     /// The number of open client connections.
@@ -116,6 +100,7 @@ actor Coordinator {
     // MARK: - Batches
 
     func handle(_ batch: InboundBatch) {
+        guard !stopped else { return }
         guard !failed else {
             // The log failed: read nothing, answer nothing, keep no connection.
             for connection in batch.connections { connection.close() }
@@ -151,7 +136,9 @@ actor Coordinator {
         var payloads: [[UInt8]] = []
         for (_, step) in steps {
             if case .later(let command?, _, _) = step {
-                payloads.append(Array(LogEntry(time: time, command: command).line.description.utf8))
+                var payload: [UInt8] = []
+                LogEntry(time: time, command: command).line.write(to: &payload)
+                payloads.append(payload)
             }
         }
         if payloads.isEmpty && pendingBatches.isEmpty {
@@ -159,20 +146,21 @@ actor Coordinator {
             flush()
             return
         }
-        for (position, payload) in payloads.enumerated() {
-            appendedIndex += 1
-            if position == payloads.count - 1, let inputs {
-                writer.append(term: 1, payload: payload) { result in
-                    switch result {
-                    case .success(let index): inputs.yield(.committed(index))
-                    case .failure(let error): inputs.yield(.logFailed("the log failed: \(error); stopping without acknowledging anything more"))
-                    }
-                }
-            } else {
-                writer.append(term: 1, payload: payload) { _ in }
+        if !payloads.isEmpty {
+            appendedIndex += UInt64(payloads.count)
+            writer.append(term: 1, payloads: payloads) { [loop] result in
+                loop.schedule { self.assumeIsolated { $0.logged(result) } }
             }
         }
         pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+    }
+
+    /// The log's answer to an append: committed up to an index, or failed for good.
+    private func logged(_ result: Result<UInt64, LogWriterError>) {
+        switch result {
+        case .success(let index): release(upTo: index)
+        case .failure(let error): fail("the log failed: \(error); stopping without acknowledging anything more")
+        }
     }
 
     /// Applies and answers, in order, every pending batch the log has made durable.
@@ -205,7 +193,7 @@ actor Coordinator {
                 }
             }
             if let connection, let reply {
-                outbound.append(connection, reply.lines)
+                outbound.append(connection, reply)
                 if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
             }
         }
@@ -278,19 +266,28 @@ actor Coordinator {
     /// Sends the batch's replies and hands each agent session its pushes (pushes for an agent
     /// with no session on this node are dropped: its desk will see the state when it logs in).
     func flush() {
-        outbound.flush()
+        // The sessions write into the batch's output; taken out of `self` for the call, so the
+        // buffers are moved, not copied.
+        var output = OutboundLines()
+        swap(&output, &outbound)
         for (agent, pushes) in pendingPushes {
-            agentSessions[agent]?.deliver(pushes)
+            agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output) }
         }
         pendingPushes.removeAll(keepingCapacity: true)
+        output.flush()
+        swap(&output, &outbound)
     }
 
     /// Ends an agent's session here, after handing it the pushes decided so far.
     func endSession(of agent: AgentID) {
         guard let session = agentSessions.removeValue(forKey: agent) else { return }
-        if let pushes = pendingPushes.removeValue(forKey: agent) { session.deliver(pushes) }
+        if let pushes = pendingPushes.removeValue(forKey: agent) {
+            var output = OutboundLines()
+            swap(&output, &outbound)
+            session.assumeIsolated { $0.deliver(pushes, into: &output) }
+            swap(&output, &outbound)
+        }
         sessions[session.connection.id]?.agent = nil
-        session.close()
     }
 
     private func planLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection) -> Step? {
@@ -325,7 +322,7 @@ actor Coordinator {
     // MARK: - Time
 
     func tickIfDue() {
-        guard !tickPending, let due = engine.nextDeadline(), due <= Self.clock() else { return }
+        guard !stopped, !tickPending, let due = engine.nextDeadline(), due <= Self.clock() else { return }
         tickPending = true
         propose([(nil, .later(.tick, nil) { _ in
             self.tickPending = false

@@ -18,20 +18,16 @@ public final class Node: Sendable {
     let coordinator: Coordinator
     private let loop: EventLoop
     private let listener: TCPListener
-    private let inputs: AsyncStream<NodeInput>.Continuation
-    private let running: Task<Void, Never>
     private let timer: Task<Void, Never>
     private let log: Log
 
     private init(port: Int, address: String, coordinator: Coordinator, loop: EventLoop, listener: TCPListener,
-                 inputs: AsyncStream<NodeInput>.Continuation, running: Task<Void, Never>, timer: Task<Void, Never>, log: Log) {
+                 timer: Task<Void, Never>, log: Log) {
         self.port = port
         self.address = address
         self.coordinator = coordinator
         self.loop = loop
         self.listener = listener
-        self.inputs = inputs
-        self.running = running
         self.timer = timer
         self.log = log
     }
@@ -48,16 +44,16 @@ public final class Node: Sendable {
                              logFileSystem: (any LogFileSystem)? = nil) async throws -> Node {
         try configuration.validate()
         let (engine, appliedIndex, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
+        let loop = try EventLoop(name: "switchboard-io")
+        try loop.start()
         let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, appliedIndex: appliedIndex,
-                                      writer: writer, onFatal: onFatal)
+                                      writer: writer, loop: loop, onFatal: onFatal)
         let startup = NodeStorage.startupCommands(configuration, engine: engine)
         if !startup.isEmpty {
             await coordinator.carryOut(startup.map { (nil, Step.later($0, nil) { _ in nil }) })
         }
-        let (stream, continuation) = AsyncStream<NodeInput>.makeStream(bufferingPolicy: .unbounded)
-        let loop = try EventLoop(name: "switchboard-io")
-        try loop.start()
-        let handler = InboundHandler { batch in continuation.yield(.batch(batch)) }
+        // The handler runs on the loop's thread, which is the coordinator's executor.
+        let handler = InboundHandler { batch in coordinator.assumeIsolated { $0.handle(batch) } }
         var options = ListenerOptions(
             maximumConnections: configuration.maximumConnections,
             authenticationTimeout: configuration.tokens.isEmpty ? .zero : .milliseconds(configuration.authTimeoutMs))
@@ -70,28 +66,26 @@ public final class Node: Sendable {
                 handler: handler, onEvent: { event in Node.report(event, log: log) })
         } catch {
             loop.stop()
+            await coordinator.closeLog()
             throw error
         }
-        let running = Task.detached { await coordinator.run(stream, continuation: continuation) }
         let timer = Task.detached {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(50))
-                continuation.yield(.timer)
+                await coordinator.tickIfDue()
             }
         }
         log.info("started [\(configuration.id)] listening [\(listener.address)] tokens [\(configuration.tokens.isEmpty ? "none, loopback only" : "\(configuration.tokens.count)")] data [\(configuration.dataDirectory)] fsync [\(configuration.fsync)]")
         return Node(port: listener.port, address: listener.address, coordinator: coordinator, loop: loop,
-                    listener: listener, inputs: continuation, running: running, timer: timer, log: log)
+                    listener: listener, timer: timer, log: log)
     }
 
     /// Stops listening, closes every connection, and waits for the coordinator to finish.
     public func stop() async {
         timer.cancel()
         listener.close()
+        await coordinator.shutdown()
         loop.stop()
-        inputs.yield(.stop)
-        inputs.finish()
-        await running.value
         await coordinator.closeLog()
         log.info("stopped")
     }

@@ -1,4 +1,5 @@
 import SwitchboardCore
+import SwitchboardProtocol
 import SwitchboardTransport
 
 /// What the coordinator knows about one client connection.
@@ -25,20 +26,26 @@ struct OutboundLines {
     private var buffers: [UInt64: (connection: Connection, bytes: [UInt8], close: Bool)] = [:]
     private var order: [UInt64] = []
 
-    mutating func append(_ connection: Connection, _ lines: [String]) {
+    mutating func append(_ connection: Connection, _ reply: Reply) {
+        open(connection)
+        reply.write(to: &buffers[connection.id]!.bytes)
+    }
+
+    mutating func append(_ connection: Connection, _ pushes: [Push]) {
+        open(connection)
+        for push in pushes { push.write(to: &buffers[connection.id]!.bytes) }
+    }
+
+    mutating func closeAfterFlush(_ connection: Connection) {
+        open(connection)
+        buffers[connection.id]!.close = true
+    }
+
+    private mutating func open(_ connection: Connection) {
         if buffers[connection.id] == nil {
             buffers[connection.id] = (connection, [], false)
             order.append(connection.id)
         }
-        for line in lines {
-            buffers[connection.id]!.bytes.append(contentsOf: line.utf8)
-            buffers[connection.id]!.bytes.append(UInt8(ascii: "\n"))
-        }
-    }
-
-    mutating func closeAfterFlush(_ connection: Connection) {
-        append(connection, [])
-        buffers[connection.id]!.close = true
     }
 
     /// Sends everything collected and starts over.

@@ -45,38 +45,48 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
 
     /// The line as it goes on the wire, without the newline.
     public var description: String {
-        var out = verb
+        var bytes: [UInt8] = []
+        write(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the line as it goes on the wire, without the newline, to `out`. Works on UTF-8
+    /// bytes: every byte that needs quoting or escaping is ASCII, so the rest is copied as is.
+    public func write(to out: inout [UInt8]) {
+        out.append(contentsOf: verb.utf8)
         for value in positional {
-            out += " "
+            out.append(0x20)
             Self.appendValue(value, to: &out)
         }
         for field in fields {
-            out += " "
-            out += field.key
-            out += "="
+            out.append(0x20)
+            out.append(contentsOf: field.key.utf8)
+            out.append(UInt8(ascii: "="))
             Self.appendValue(field.value, to: &out)
         }
-        return out
     }
 
     /// Writes a value bare when it can be, quoted and escaped otherwise.
-    static func appendValue(_ value: String, to out: inout String) {
-        if !value.isEmpty && value.utf8.allSatisfy(isBare) {
-            out += value
-            return
-        }
-        out += "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(scalar)
+    static func appendValue(_ value: String, to out: inout [UInt8]) {
+        var value = value
+        value.withUTF8 { bytes in
+            if !bytes.isEmpty && bytes.allSatisfy(isBare) {
+                out.append(contentsOf: bytes)
+                return
             }
+            out.append(UInt8(ascii: "\""))
+            for byte in bytes {
+                switch byte {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
+                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
+                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
+                default: out.append(byte)
+                }
+            }
+            out.append(UInt8(ascii: "\""))
         }
-        out += "\""
     }
 
     @inline(__always) static func isBare(_ byte: UInt8) -> Bool {

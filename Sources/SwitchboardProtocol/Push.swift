@@ -21,6 +21,13 @@ public enum Push: Hashable, Sendable {
     /// The marker every push starts with.
     public static let marker = "* "
 
+    /// Appends the push as it goes on the wire: marker, line, `\n`.
+    public func write(to out: inout [UInt8]) {
+        out.append(contentsOf: Push.marker.utf8)
+        line.write(to: &out)
+        out.append(0x0A)
+    }
+
     /// The push as a line, marker included, without the newline.
     public var text: String {
         Push.marker + line.description

@@ -12,6 +12,26 @@ public enum Reply: Hashable, Sendable {
     /// Item lines, then `END`.
     case listing([Line])
 
+    /// Appends the reply as it goes on the wire, every line ending in `\n`.
+    public func write(to out: inout [UInt8]) {
+        switch self {
+        case .ok(let fields):
+            Line("OK", [], fields).write(to: &out)
+            out.append(0x0A)
+        case .error:
+            for line in lines {
+                out.append(contentsOf: line.utf8)
+                out.append(0x0A)
+            }
+        case .listing(let items):
+            for item in items {
+                item.write(to: &out)
+                out.append(0x0A)
+            }
+            out.append(contentsOf: "END\n".utf8)
+        }
+    }
+
     /// The lines this reply is written as, without newlines.
     public var lines: [String] {
         switch self {

@@ -199,13 +199,13 @@ public final class EventLoop: Sendable {
         }
     }
 
-    /// Refuses further tasks and returns those still queued (loop thread, shutting down).
-    func closeQueue() -> [Task] {
+    /// Refuses further tasks if none is queued (loop thread, shutting down).
+    /// - Returns: false when tasks are queued: the loop must run them first.
+    func closeQueueIfEmpty() -> Bool {
         control.withLock { control in
+            guard control.tasks.isEmpty else { return false }
             control.open = false
-            let tasks = control.tasks
-            control.tasks = []
-            return tasks
+            return true
         }
     }
 

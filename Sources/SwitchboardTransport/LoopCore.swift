@@ -173,21 +173,25 @@ final class LoopCore {
 
     // MARK: - Shutdown
 
-    /// Runs the work still queued, then closes every connection (`.serverStopped`), listener
-    /// and pending connect, and delivers the last batches.
+    /// Runs the work still queued, closes every connection (`.serverStopped`), listener and
+    /// pending connect, and delivers the last batches; again, until no work is left, and only
+    /// then refuses more. So nothing queued to the loop (an actor's job included) runs on
+    /// another thread while this one still runs handlers.
     func shutdown() {
-        for task in loop.closeQueue() { task(self) }
-        now = Posix.monotonicNanoseconds()
-        for registration in Array(registry.values) {
-            switch registration {
-            case .connection(let slot):
-                closeConnection(slot, reason: .serverStopped)
-            case .listener(let listener):
-                removeListener(id: listener.id)
-            case .connecting(let connect):
-                failConnect(connect, ConnectFailure(.loopStopped, "the event loop stopped"))
+        repeat {
+            for task in loop.takeTasks() { task(self) }
+            now = Posix.monotonicNanoseconds()
+            for registration in Array(registry.values) {
+                switch registration {
+                case .connection(let slot):
+                    closeConnection(slot, reason: .serverStopped)
+                case .listener(let listener):
+                    removeListener(id: listener.id)
+                case .connecting(let connect):
+                    failConnect(connect, ConnectFailure(.loopStopped, "the event loop stopped"))
+                }
             }
-        }
-        deliver()
+            deliver()
+        } while !loop.closeQueueIfEmpty()
     }
 }

@@ -58,7 +58,7 @@ import Testing
         }
         // Kill at a seeded moment once traffic is flowing.
         let wanted = 50 + Int(random.next(below: 300))
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        let deadline = ContinuousClock.now.advanced(by: .seconds(30))
         while seen.submitted.withLock({ $0.count }) < wanted && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
