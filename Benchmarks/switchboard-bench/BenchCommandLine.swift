@@ -18,6 +18,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "e2e", summary: "ticket lifecycles through a node over TCP: intake and agent connections",
             help: { E2EOptions.help }, run: { arguments throws(UsageError) in try E2EBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "snapshot", summary: "how long an automatic snapshot of a full floor holds up a loaded node",
+            help: { SnapshotPauseBenchmark.Options.help }, run: { arguments throws(UsageError) in try SnapshotPauseBenchmark.main(arguments) }),
     ]
 
     static var usage: String {

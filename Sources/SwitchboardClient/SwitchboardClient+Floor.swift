@@ -26,6 +26,12 @@ public struct NodeStatus: Hashable, Sendable {
     public var tickets: Int
     /// The state digest, 16 hex digits.
     public var digest: String
+    /// The index of the last log record applied.
+    public var appliedIndex: UInt64 = 0
+    /// The log index the newest snapshot covers.
+    public var snapshotIndex: UInt64 = 0
+    /// The longest batch applied while the last automatic snapshot was written, in milliseconds.
+    public var snapshotPauseMs: Double = 0
 }
 
 extension SwitchboardClient {
@@ -128,7 +134,10 @@ extension SwitchboardClient {
             agentsOnline: try number("agents_online"), queued: try number("queued"), offered: try number("offered"),
             assigned: try number("assigned"), resolved: try number("resolved"), cancelled: try number("cancelled"),
             breached: try number("breached"), tickets: try number("tickets"),
-            digest: try Self.field(reply, "digest") { $0 })
+            digest: try Self.field(reply, "digest") { $0 },
+            appliedIndex: try Self.field(reply, "applied") { UInt64($0) },
+            snapshotIndex: try Self.field(reply, "snapshot") { UInt64($0) },
+            snapshotPauseMs: try Self.field(reply, "snapshot_pause_ms") { Double($0) })
     }
 
     // MARK: - Reading replies

@@ -240,6 +240,9 @@ extension Coordinator {
             .init("breached", String(totals.slaBreached)),
             .init("tickets", String(totals.tickets)),
             .init("digest", String(format: "%016llx", engine.digest)),
+            .init("applied", String(appliedIndex)),
+            .init("snapshot", String(snapshotIndex)),
+            .init("snapshot_pause_ms", String(format: "%.2f", lastSnapshotPauseMs)),
         ])
     }
 

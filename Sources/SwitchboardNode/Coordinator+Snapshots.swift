@@ -4,14 +4,12 @@ import SwitchboardLog
 import SwitchboardProtocol
 
 extension Coordinator {
-    /// Encodes the engine as of `appliedIndex`. This is the only part that holds up the
-    /// coordinator; writing the file happens off it (or, on demand, right after).
+    /// Encodes the engine as of `appliedIndex`, here (an on-demand `SNAPSHOT`, answered once the
+    /// file is on disk).
     func encodeSnapshot() -> (index: UInt64, bytes: [UInt8], pauseMs: Double) {
         let start = ContinuousClock.now
         let bytes = engine.snapshot()
-        let pause = ContinuousClock.now - start
-        let ms = Double(pause.components.seconds) * 1000 + Double(pause.components.attoseconds) / 1e15
-        return (appliedIndex, bytes, ms)
+        return (appliedIndex, bytes, Coordinator.milliseconds(ContinuousClock.now - start))
     }
 
     /// Writes a snapshot file and drops the log segments it covers.
@@ -21,27 +19,49 @@ extension Coordinator {
         try LogSegments.removeCovered(directory: logDirectory, upTo: index)
     }
 
-    /// An automatic snapshot: encoded here, written by a background task.
+    /// An automatic snapshot, off the hot path: the engine is a value, so the coordinator
+    /// hands a copy to a background task that encodes and writes it, and goes on. What the
+    /// coordinator pays is copy-on-write: the first changes after the copy duplicate the
+    /// tables they touch. The longest batch applied meanwhile is logged as the pause.
     func snapshotInBackground() {
-        let snapshot = encodeSnapshot()
         snapshotting = true
+        longestBatchDuringSnapshotMs = 0
+        let engine = self.engine
+        let index = appliedIndex
         let configuration = self.configuration
         let log = self.log
         Task.detached {
+            let start = ContinuousClock.now
+            let bytes = engine.snapshot()
+            let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
             do {
-                try Coordinator.store(snapshot.bytes, index: snapshot.index, configuration: configuration)
-                log.info("snapshot [\(snapshot.index)] bytes [\(snapshot.bytes.count)] pause [\(String(format: "%.1f", snapshot.pauseMs)) ms]")
-                await self.snapshotDone(at: snapshot.index)
+                try Coordinator.store(bytes, index: index, configuration: configuration)
+                let pause = await self.snapshotDone(at: index)
+                log.info("snapshot [\(index)] bytes [\(bytes.count)] encoded off the loop in [\(String(format: "%.1f", encodeMs)) ms] longest batch meanwhile [\(String(format: "%.2f", pause)) ms]")
             } catch {
-                log.error("snapshot [\(snapshot.index)] failed: \(error)")
+                log.error("snapshot [\(index)] failed: \(error)")
                 await self.snapshotDone(at: nil)
             }
         }
     }
 
-    private func snapshotDone(at index: UInt64?) {
+    /// Notes how long a batch applied while a background snapshot runs took: the copy-on-write
+    /// of the engine's tables lands in such batches, and is the only pause the snapshot causes.
+    func noteBatchDuringSnapshot(_ duration: Duration) {
+        longestBatchDuringSnapshotMs = max(longestBatchDuringSnapshotMs, Coordinator.milliseconds(duration))
+    }
+
+    nonisolated static func milliseconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+    }
+
+    /// - Returns: the longest batch applied while the snapshot ran, in milliseconds.
+    @discardableResult
+    private func snapshotDone(at index: UInt64?) -> Double {
         snapshotting = false
+        lastSnapshotPauseMs = longestBatchDuringSnapshotMs
         if let index { snapshotIndex = max(snapshotIndex, index) }
+        return lastSnapshotPauseMs
     }
 
     /// `SNAPSHOT`: takes one now and answers when it is on disk.

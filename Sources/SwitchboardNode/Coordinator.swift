@@ -55,6 +55,10 @@ actor Coordinator {
     var snapshotIndex: UInt64 = 0
     /// Whether an automatic snapshot is being written in the background.
     var snapshotting = false
+    /// The longest batch applied while the current background snapshot runs, in milliseconds.
+    var longestBatchDuringSnapshotMs = 0.0
+    /// The same for the last snapshot finished: the pause it caused.
+    var lastSnapshotPauseMs = 0.0
     /// The index of the last command handed to the log.
     var appendedIndex: UInt64
     /// Batches appended to the log and waiting for it, oldest first: while one batch's fsync
@@ -166,6 +170,7 @@ actor Coordinator {
     /// Applies and answers, in order, every pending batch the log has made durable.
     func release(upTo index: UInt64) {
         guard !failed else { return }
+        let start = snapshotting ? ContinuousClock.now : nil
         var released = 0
         while released < pendingBatches.count && pendingBatches[released].lastIndex <= index {
             let batch = pendingBatches[released]
@@ -175,6 +180,7 @@ actor Coordinator {
         }
         pendingBatches.removeFirst(released)
         if pendingBatches.isEmpty { plannedQueues.removeAll(keepingCapacity: true) }
+        if let start, released > 0 { noteBatchDuringSnapshot(ContinuousClock.now - start) }
         flush()
         snapshotIfDue()
     }

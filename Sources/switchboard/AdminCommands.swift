@@ -245,13 +245,15 @@ enum AdminCommands {
             printJSON(["id": status.id, "uptime_s": status.uptimeSeconds, "connections": status.connections,
                        "agents_online": status.agentsOnline, "queued": status.queued, "offered": status.offered,
                        "assigned": status.assigned, "resolved": status.resolved, "cancelled": status.cancelled,
-                       "breached": status.breached, "tickets": status.tickets, "digest": status.digest])
+                       "breached": status.breached, "tickets": status.tickets, "digest": status.digest,
+                       "applied": status.appliedIndex, "snapshot": status.snapshotIndex, "snapshot_pause_ms": status.snapshotPauseMs])
             return
         }
         print("node \(status.id) at \(node.address), up \(status.uptimeSeconds) s, \(status.connections) connection(s)")
         print("agents online \(status.agentsOnline); tickets \(status.tickets): queued \(status.queued), offered \(status.offered), "
             + "assigned \(status.assigned), resolved \(status.resolved), cancelled \(status.cancelled), SLA breached \(status.breached)")
-        print("state digest \(status.digest)")
+        print("state digest \(status.digest); log applied to \(status.appliedIndex), snapshot at \(status.snapshotIndex) "
+            + "(longest batch while the last automatic one was written: \(status.snapshotPauseMs) ms)")
     }
 }
 

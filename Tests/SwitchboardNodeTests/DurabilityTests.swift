@@ -163,6 +163,26 @@ final class FailingSyncFileSystem: LogFileSystem {
         await second.stop()
     }
 
+    @Test func statusReportsTheLastAutomaticSnapshotAndThePauseItCaused() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let node = try await NodeHarness.start { $0.dataDirectory = data; $0.snapshotEvery = 10 }
+        let client = try await node.client()
+        #expect(try await client.status().snapshotIndex == 0)
+        for n in 0..<25 { _ = try await client.submit(TicketSubmission(customer: "c\(n)", channel: .email, queue: "hosting")) }
+        var status = try await client.status()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while status.snapshotIndex == 0 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+            status = try await client.status()
+        }
+        #expect(status.snapshotIndex >= 10, "a snapshot was written in the background after 10 records")
+        #expect(status.snapshotIndex <= status.appliedIndex)
+        #expect(status.snapshotPauseMs >= 0 && status.snapshotPauseMs < 10_000)
+        client.close()
+        await node.stop()
+    }
+
     /// Polls a condition until it holds or the deadline passes.
     private func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))
