@@ -218,7 +218,7 @@ extension Coordinator {
     }
 
     private func ticketReply(_ id: TicketID) -> Reply {
-        guard let ticket = engine.ticketWithoutHistory(id) else { return engineError(.unknownTicket(id)) }
+        guard let ticket = engine.ticketStanding(id) else { return engineError(.unknownTicket(id)) }
         var fields = [Line.Field("ticket", id.description), Line.Field("state", ticket.state.description)]
         if let owner = ticket.owner { fields.append(.init("agent", owner.name)) }
         fields.append(.init("tier", String(ticket.minimumTier)))
@@ -256,11 +256,11 @@ extension Coordinator {
             let agent: AgentID
             switch event {
             case .ticketOffered(let id, let to, let expiresAt):
-                guard let ticket = engine.ticketWithoutHistory(id) else { continue }
+                guard let ticket = engine.ticketBrief(id) else { continue }
                 (push, agent) = (.offer(TicketSummary(ticket), expiresAt: expiresAt), to)
             case .ticketAssigned(let id, let to):
                 if let assigned = suppressing?.assigned, assigned.0 == id, assigned.1 == to { continue }
-                guard let ticket = engine.ticketWithoutHistory(id) else { continue }
+                guard let ticket = engine.ticketBrief(id) else { continue }
                 (push, agent) = (.assigned(TicketSummary(ticket)), to)
             case .offerExpired(let id, let from):
                 (push, agent) = (.revoked(id, reason: "expired"), from)

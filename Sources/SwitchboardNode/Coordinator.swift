@@ -141,7 +141,7 @@ actor Coordinator {
         for (_, step) in steps {
             if case .later(let command?, _, _) = step {
                 var payload: [UInt8] = []
-                LogEntry(time: time, command: command).line.write(to: &payload)
+                LogEntry(time: time, command: command).write(to: &payload)
                 payloads.append(payload)
             }
         }
@@ -239,7 +239,8 @@ actor Coordinator {
     func commit(_ entries: [LogEntry]) async throws(LogWriterError) -> UInt64 {
         let result: Result<UInt64, LogWriterError> = await withCheckedContinuation { continuation in
             for (position, entry) in entries.enumerated() {
-                let payload = Array(entry.line.description.utf8)
+                var payload: [UInt8] = []
+                entry.write(to: &payload)
                 if position == entries.count - 1 {
                     writer.append(term: 1, payload: payload) { continuation.resume(returning: $0) }
                 } else {

@@ -52,40 +52,108 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
 
     /// Appends the line as it goes on the wire, without the newline, to `out`. Works on UTF-8
     /// bytes: every byte that needs quoting or escaping is ASCII, so the rest is copied as is.
+    /// This runs for every reply, push and log record, so it measures the line once and then
+    /// writes it in place with block copies, instead of appending byte by byte.
     public func write(to out: inout [UInt8]) {
-        out.append(contentsOf: verb.utf8)
-        for value in positional {
-            out.append(0x20)
-            Self.appendValue(value, to: &out)
-        }
-        for field in fields {
-            out.append(0x20)
-            out.append(contentsOf: field.key.utf8)
-            out.append(UInt8(ascii: "="))
-            Self.appendValue(field.value, to: &out)
+        var total = verb.utf8.count
+        for value in positional { total += 1 + Self.encodedCount(value) }
+        for field in fields { total += 2 + field.key.utf8.count + Self.encodedCount(field.value) }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: total))
+        out.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress! + start
+            cursor = Self.copy(verb, to: cursor)
+            for value in positional {
+                cursor.pointee = 0x20
+                cursor = Self.encode(value, to: cursor + 1)
+            }
+            for field in fields {
+                cursor.pointee = 0x20
+                cursor = Self.copy(field.key, to: cursor + 1)
+                cursor.pointee = UInt8(ascii: "=")
+                cursor = Self.encode(field.value, to: cursor + 1)
+            }
         }
     }
 
-    /// Writes a value bare when it can be, quoted and escaped otherwise.
-    static func appendValue(_ value: String, to out: inout [UInt8]) {
+    /// The bytes `value` takes on the wire: itself when bare, else quoted with its escapes.
+    static func encodedCount(_ value: String) -> Int {
         var value = value
-        value.withUTF8 { bytes in
-            if !bytes.isEmpty && bytes.allSatisfy(isBare) {
-                out.append(contentsOf: bytes)
-                return
+        return value.withUTF8 { bytes in
+            guard !bytes.isEmpty else { return 2 }  // written ""
+            guard firstUnbare(bytes) < bytes.count else { return bytes.count }
+            var escapes = 0
+            var index = firstEscaped(bytes, from: 0)
+            while index < bytes.count {
+                escapes += 1
+                index = firstEscaped(bytes, from: index + 1)
             }
-            out.append(UInt8(ascii: "\""))
-            for byte in bytes {
-                switch byte {
-                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "\\"))
-                case UInt8(ascii: "\n"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "n"))
-                case UInt8(ascii: "\r"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "r"))
-                case UInt8(ascii: "\t"): out.append(UInt8(ascii: "\\")); out.append(UInt8(ascii: "t"))
-                default: out.append(byte)
-                }
+            return bytes.count + escapes + 2
+        }
+    }
+
+    @inline(__always) private static func firstUnbare(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        ByteScan.first(in: bytes, from: 0, word: ByteScan.hasUnbare, byte: { !isBare($0) })
+    }
+
+    @inline(__always) private static func firstEscaped(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        ByteScan.first(in: bytes, from: start, word: ByteScan.hasEscaped, byte: { escapeLetter($0) != nil })
+    }
+
+    /// Copies a string's UTF-8 to `cursor`; returns the position after it.
+    static func copy(_ text: String, to cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return cursor }
+            cursor.update(from: base, count: bytes.count)
+            return cursor + bytes.count
+        }
+    }
+
+    /// Writes a value, bare or quoted (exactly `encodedCount(value)` bytes); returns the
+    /// position after it.
+    static func encode(_ value: String, to cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var value = value
+        return value.withUTF8 { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else {
+                cursor[0] = UInt8(ascii: "\"")
+                cursor[1] = UInt8(ascii: "\"")
+                return cursor + 2
             }
-            out.append(UInt8(ascii: "\""))
+            if firstUnbare(bytes) == bytes.count {
+                cursor.update(from: base, count: bytes.count)
+                return cursor + bytes.count
+            }
+            var out = cursor
+            out.pointee = UInt8(ascii: "\"")
+            out += 1
+            var run = 0
+            var index = firstEscaped(bytes, from: 0)
+            while index < bytes.count {
+                out.update(from: base + run, count: index - run)
+                out += index - run
+                out[0] = UInt8(ascii: "\\")
+                out[1] = escapeLetter(bytes[index])!
+                out += 2
+                run = index + 1
+                index = firstEscaped(bytes, from: run)
+            }
+            out.update(from: base + run, count: bytes.count - run)
+            out += bytes.count - run
+            out.pointee = UInt8(ascii: "\"")
+            return out + 1
+        }
+    }
+
+    /// The letter after `\\` that stands for `byte` inside quotes, or nil if it stands for itself.
+    @inline(__always) static func escapeLetter(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "\""): UInt8(ascii: "\"")
+        case UInt8(ascii: "\\"): UInt8(ascii: "\\")
+        case UInt8(ascii: "\n"): UInt8(ascii: "n")
+        case UInt8(ascii: "\r"): UInt8(ascii: "r")
+        case UInt8(ascii: "\t"): UInt8(ascii: "t")
+        default: nil
         }
     }
 

@@ -95,6 +95,11 @@ public struct TicketSummary: Hashable, Sendable {
     }
 
     /// The summary of a ticket the engine reports.
+    public init(_ brief: TicketBrief) {
+        self.init(id: brief.id, queue: brief.queue, channel: brief.channel, priority: brief.priority,
+                  customer: brief.customer, subject: brief.subject)
+    }
+
     public init(_ info: TicketInfo) {
         self.init(id: info.id, queue: info.queue, channel: info.channel, priority: info.priority,
                   customer: info.customer, subject: info.subject)

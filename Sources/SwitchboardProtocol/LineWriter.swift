@@ -1,0 +1,89 @@
+/// Builds protocol lines straight into bytes: the verb, then `key=value` fields, each line
+/// ending in `\n`. The same text `Line.description` gives, without building a `Line` first
+/// (an array of fields, a `String` per number): replies, pushes and log records are written
+/// this way on a node's hot path.
+///
+///     var writer = LineWriter()
+///     writer.verb("OK")
+///     writer.field("ticket", 42)
+///     writer.field("state", "offered")
+///     writer.endLine()          // "OK ticket=42 state=offered\n"
+public struct LineWriter: Sendable {
+    /// What was written so far.
+    public var bytes: [UInt8]
+
+    /// An empty writer with room for `capacity` bytes.
+    public init(capacity: Int = 256) {
+        bytes = []
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Starts a line with its verb (written as is: verbs never need quoting).
+    public mutating func verb(_ verb: String) {
+        bytes.append(contentsOf: verb.utf8)
+    }
+
+    /// Appends ` key=value`, the value bare or quoted as the protocol requires.
+    public mutating func field(_ key: String, _ value: String) {
+        let count = Line.encodedCount(value)
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: key.utf8.count + 2 + count))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var cursor = buffer.baseAddress! + start
+            cursor.pointee = 0x20
+            cursor = Line.copy(key, to: cursor + 1)
+            cursor.pointee = UInt8(ascii: "=")
+            _ = Line.encode(value, to: cursor + 1)
+        }
+    }
+
+    /// Appends ` key=value` when the value is present.
+    public mutating func field(_ key: String, _ value: String?) {
+        if let value { field(key, value) }
+    }
+
+    /// Appends ` key=<decimal>`.
+    public mutating func field(_ key: String, _ value: Int64) {
+        bytes.append(0x20)
+        bytes.append(contentsOf: key.utf8)
+        bytes.append(UInt8(ascii: "="))
+        appendDecimal(value)
+    }
+
+    /// Appends ` key=<decimal>`.
+    public mutating func field(_ key: String, _ value: Int) {
+        field(key, Int64(value))
+    }
+
+    /// Appends ` key=<decimal>`.
+    public mutating func field(_ key: String, _ value: UInt64) {
+        if value <= UInt64(Int64.max) {
+            field(key, Int64(value))
+        } else {
+            field(key, String(value))
+        }
+    }
+
+    /// Ends the line.
+    public mutating func endLine() {
+        bytes.append(0x0A)
+    }
+
+    private mutating func appendDecimal(_ value: Int64) {
+        if value < 0 {
+            guard value != .min else { return bytes.append(contentsOf: String(value).utf8) }
+            bytes.append(UInt8(ascii: "-"))
+        }
+        var magnitude = value.magnitude
+        // Digits are produced last first, into a fixed buffer: 19 digits hold any Int64.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var position = 20
+            repeat {
+                position -= 1
+                digits[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[position..<20]))
+        }
+    }
+}

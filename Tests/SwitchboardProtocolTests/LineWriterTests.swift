@@ -1,0 +1,67 @@
+import SwitchboardCore
+import Testing
+@testable import SwitchboardProtocol
+
+/// The byte writers (`LineWriter`, `Line.write`, `LogEntry.write`) write exactly the text of
+/// `Line.description`, so the log and the wire do not depend on which one the node used.
+@Suite struct LineWriterTests {
+    static let awkwardValues = ["", "plain", "two words", "quote\"inside", "back\\slash", "new\nline", "cr\rtab\t",
+                                "a=b", "ünïcödé text", "ünïcödé", "\"", "\\", "x\u{7F}y", "long subject " + String(repeating: "x\"y ", count: 40)]
+
+    @Test(arguments: LogEntryTests.commands)
+    func aLogEntryWritesTheSameBytesAsItsLine(command: Command) {
+        let entry = LogEntry(time: Timestamp(milliseconds: 1_764_144_000_123), command: command)
+        var bytes: [UInt8] = [0x41]  // appends after what is there
+        entry.write(to: &bytes)
+        #expect(bytes == [0x41] + Array(entry.line.description.utf8))
+    }
+
+    @Test(arguments: awkwardValues)
+    func awkwardValuesAreWrittenAsLineWritesThem(value: String) throws {
+        let entry = LogEntry(time: Timestamp(milliseconds: 0), command: .submit(TicketSubmission(
+            customer: value, channel: .email, queue: value, subject: value)))
+        var bytes: [UInt8] = []
+        entry.write(to: &bytes)
+        #expect(bytes == Array(entry.line.description.utf8))
+        // And it parses back to the same values.
+        let parsed = try #require(try LineParser.parse(String(decoding: bytes, as: UTF8.self)))
+        #expect(parsed.value("subject") == value)
+    }
+
+    @Test func fieldsOfEveryKindMatchLineDescription() {
+        var writer = LineWriter()
+        writer.verb("OK")
+        writer.field("ticket", 42)
+        writer.field("negative", Int64(-17))
+        writer.field("zero", 0)
+        writer.field("smallest", Int64.min)
+        writer.field("largest", UInt64.max)
+        writer.field("text", "two words")
+        writer.field("absent", nil as String?)
+        writer.field("empty", "")
+        writer.endLine()
+        let line = Line("OK", [], [.init("ticket", "42"), .init("negative", "-17"), .init("zero", "0"),
+                                   .init("smallest", String(Int64.min)), .init("largest", String(UInt64.max)),
+                                   .init("text", "two words"), .init("empty", "")])
+        #expect(writer.bytes == Array((line.description + "\n").utf8))
+    }
+
+    @Test func randomValuesWriteAsLineDescriptionWrites() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SplitMix64(seed: seed)
+        let alphabet = Array("ab \"\\\n\r\t=éü\u{7F}xyz0123456789-_:,".unicodeScalars)
+        for _ in 0..<2_000 {
+            var value = ""
+            for _ in 0..<Int(random.next() % 24) { value.unicodeScalars.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+            var writer = LineWriter()
+            writer.verb("X")
+            writer.field("v", value)
+            var viaLine: [UInt8] = []
+            Line("X", [], [.init("v", value)]).write(to: &viaLine)
+            guard writer.bytes == Array(Line("X", [], [.init("v", value)]).description.utf8), viaLine == writer.bytes else {
+                Issue.record("seed \(seed): [\(value.debugDescription)] written as [\(String(decoding: writer.bytes, as: UTF8.self))]")
+                return
+            }
+        }
+    }
+}
