@@ -18,6 +18,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "e2e", summary: "ticket lifecycles through a node over TCP: intake and agent connections",
             help: { E2EOptions.help }, run: { arguments throws(UsageError) in try E2EBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "replay", summary: "a node's recovery: log records read, checked, parsed and applied per second",
+            help: { ReplayOptions.help }, run: { arguments throws(UsageError) in try ReplayBenchmark.main(arguments) }),
     ]
 
     static var usage: String {

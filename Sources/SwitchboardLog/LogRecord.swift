@@ -36,6 +36,14 @@ public struct LogRecord: Hashable, Sendable {
         try payload.withUnsafeBufferPointer { buffer throws(ProtocolError) in try LineParser.parse(buffer) }
     }
 
+    /// Reads the payload as a log entry: the command and the time it was stamped with.
+    /// - Returns: nil when the payload is a blank line.
+    /// - Throws: `ProtocolError` when the payload is not a log entry's line.
+    public func entry() throws(ProtocolError) -> LogEntry? {
+        guard let line = try line() else { return nil }
+        return try LogEntry(line)
+    }
+
     // MARK: - Encoding
 
     /// The record as it is written to a segment, newline included.
