@@ -103,11 +103,11 @@ enum ReplayBenchmark {
         var seen: UInt64 = 0
 
         var start = Probe.nanoseconds()
-        _ = try LogRecovery.recover(directory: logDirectory) { record in seen &+= record.index }
+        _ = try LogRecovery.recoverInPlace(directory: logDirectory) { record in seen &+= record.index }
         let readNs = Probe.nanoseconds() - start
 
         start = Probe.nanoseconds()
-        _ = try LogRecovery.recover(directory: logDirectory) { record in
+        _ = try LogRecovery.recoverInPlace(directory: logDirectory) { record in
             if let entry = try record.entry() { seen &+= UInt64(entry.time.milliseconds) }
         }
         let parseNs = Probe.nanoseconds() - start

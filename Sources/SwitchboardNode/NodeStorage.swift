@@ -49,7 +49,7 @@ public enum NodeStorage {
         var firstSeen: UInt64?
         let outcome: RecoveryOutcome
         do {
-            outcome = try LogRecovery.recover(directory: directory, repair: repair) { record in
+            outcome = try LogRecovery.recoverInPlace(directory: directory, repair: repair) { record in
                 if firstSeen == nil {
                     firstSeen = record.index
                     guard record.index <= snapshotIndex + 1 else {
