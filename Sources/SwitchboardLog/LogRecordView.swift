@@ -22,8 +22,7 @@ public struct LogRecordView {
     /// - Returns: nil when the payload is a blank line.
     /// - Throws: `ProtocolError` when the payload is not a log entry's line.
     public func entry() throws(ProtocolError) -> LogEntry? {
-        guard let line = try line() else { return nil }
-        return try LogEntry(line)
+        try LogEntry.decode(payload: payload)
     }
 
     // MARK: - Decoding

@@ -61,13 +61,16 @@ struct LineTokenizer {
         guard valid else {
             throw ProtocolError(.badSyntax, "verb [\(text(start, index))] at column \(column(start)) must be letters, - and _ only")
         }
-        let end = index
-        return String(unsafeUninitializedCapacity: end - start) { out in
-            for offset in start..<end {
-                let byte = body[offset]
-                out[offset - start] = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 0x20 : byte
+        return Self.uppercased(UnsafeBufferPointer(rebasing: body[start..<index]))
+    }
+
+    /// An ASCII verb in upper case.
+    static func uppercased(_ verb: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: verb.count) { out in
+            for (offset, byte) in verb.enumerated() {
+                out[offset] = byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 0x20 : byte
             }
-            return end - start
+            return verb.count
         }
     }
 
@@ -160,12 +163,12 @@ struct LineTokenizer {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    @inline(__always) private static func isKeyByte(_ byte: UInt8) -> Bool {
+    @inline(__always) static func isKeyByte(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 
-    @inline(__always) private static func isVerbByte(_ byte: UInt8) -> Bool {
+    @inline(__always) static func isVerbByte(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
             || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
