@@ -47,6 +47,8 @@ public enum NodeStorage {
         }
         var replayed = 0
         var firstSeen: UInt64?
+        // Replay needs no events; one buffer, emptied after each command, spares an array per record.
+        var events: [Event] = []
         let outcome: RecoveryOutcome
         do {
             outcome = try LogRecovery.recoverInPlace(directory: directory, repair: repair) { record in
@@ -62,7 +64,8 @@ public enum NodeStorage {
                     throw StartError(description: "log record \(record.index) is empty")
                 }
                 // A command the engine refuses was refused when it was first applied too.
-                _ = try? engine.apply(entry.command, at: entry.time)
+                try? engine.apply(entry.command, at: entry.time, into: &events)
+                events.removeAll(keepingCapacity: true)
                 replayed += 1
             }
         } catch let error as StartError {

@@ -1,3 +1,4 @@
+import Glibc
 import SwitchboardCore
 
 /// A log entry's arguments read in place from its payload bytes, without making a `Line`:
@@ -109,15 +110,22 @@ struct PayloadArguments: LogEntryArguments {
     /// The value bytes of the one field with this key; nil when absent. A repeated key leaves
     /// the payload to the general path.
     private mutating func value(_ key: String) throws(ProtocolError) -> UnsafeBufferPointer<UInt8>? {
-        var found: Int?
-        for position in 0..<count {
-            let span = spans[position]
-            let keyBytes = UnsafeBufferPointer(rebasing: bytes[Int(span.keyStart)..<Int(span.keyEnd)])
-            guard key.utf8.count == keyBytes.count, key.utf8.elementsEqual(keyBytes) else { continue }
-            guard found == nil else { throw Self.notPlain }
-            found = position
+        var key = key
+        // A key's bytes are compared with memcmp: generic UTF-8 view iteration cost more than all the rest.
+        let found = key.withUTF8 { key -> Int? in
+            var found: Int?
+            for position in 0..<count {
+                let span = spans[position]
+                guard Int(span.keyEnd - span.keyStart) == key.count,
+                      memcmp(bytes.baseAddress! + Int(span.keyStart), key.baseAddress!, key.count) == 0 else { continue }
+                // A repeated key: -1 leaves the line to the general path, which names it.
+                guard found == nil else { return -1 }
+                found = position
+            }
+            return found
         }
         guard let position = found else { return nil }
+        guard position >= 0 else { throw Self.notPlain }
         used |= 1 << UInt64(position)
         let span = spans[position]
         return UnsafeBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
