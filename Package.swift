@@ -39,7 +39,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchboard-bench",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode"],
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode", "SwitchboardLog"],
             path: "Benchmarks/switchboard-bench"
         ),
         .testTarget(

@@ -21,6 +21,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "snapshot", summary: "how long an automatic snapshot of a full floor holds up a loaded node",
             help: { SnapshotPauseBenchmark.Options.help }, run: { arguments throws(UsageError) in try SnapshotPauseBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "replay", summary: "a node's recovery: log records read, checked, parsed and applied per second",
+            help: { ReplayOptions.help }, run: { arguments throws(UsageError) in try ReplayBenchmark.main(arguments) }),
     ]
 
     static var usage: String {

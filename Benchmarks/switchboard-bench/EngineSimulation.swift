@@ -1,8 +1,10 @@
 import SwitchboardCore
 
 /// Why a run could not complete.
-struct BenchFailure: Error {
+struct BenchFailure: Error, CustomStringConvertible {
     let message: String
+
+    var description: String { message }
 }
 
 /// What one run needs besides the floor.

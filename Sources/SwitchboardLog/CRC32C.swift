@@ -48,6 +48,12 @@ public enum CRC32C {
         return ~crc
     }
 
+    /// Continues a checksum over one byte.
+    public static func update(_ crc: UInt32, byte: UInt8) -> UInt32 {
+        let crc = ~crc
+        return ~(table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8))
+    }
+
     /// Continues a checksum over a byte collection.
     public static func update<Bytes: Collection<UInt8>>(_ crc: UInt32, _ bytes: Bytes) -> UInt32 {
         if let result = bytes.withContiguousStorageIfAvailable({ update(crc, UnsafeRawBufferPointer($0)) }) {

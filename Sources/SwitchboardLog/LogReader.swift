@@ -1,3 +1,5 @@
+import Glibc
+
 /// Reads the records of one segment's bytes and says where and why it stopped.
 public enum LogReader {
     /// Where a segment scan ended.
@@ -11,7 +13,7 @@ public enum LogReader {
         case broken(offset: Int, reason: String)
     }
 
-    /// Scans one segment.
+    /// Scans one segment, passing each record as an owned `LogRecord`.
     ///
     /// - Parameters:
     ///   - bytes: the whole file.
@@ -24,12 +26,25 @@ public enum LogReader {
         _ bytes: [UInt8], nameIndex: UInt64, expectedNext: inout UInt64?,
         visit: (LogRecord) throws -> Void
     ) rethrows -> Stop {
-        var offset = 0
-        if bytes.isEmpty { return .tail(offset: 0) }
-        guard let headerEnd = bytes.firstIndex(of: 0x0A) else { return .tail(offset: 0) }
-        if bytes.allSatisfy({ $0 == 0 }) { return .tail(offset: 0) }
+        try bytes.withUnsafeBufferPointer { buffer in
+            try scan(buffer, nameIndex: nameIndex, expectedNext: &expectedNext) { view in try visit(view.record) }
+        }
+    }
+
+    /// Scans one segment in place: each record is checked where it lies and passed as a view
+    /// whose payload points into `bytes`, so nothing is copied per record.
+    ///
+    /// - Parameters: as for the `[UInt8]` form; `visit` must not keep the view's payload.
+    /// - Returns: where the scan stopped.
+    /// - Complexity: O(n) in the bytes: each is looked at by `memchr`, the CRC and the visitor.
+    public static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, nameIndex: UInt64, expectedNext: inout UInt64?,
+        visit: (LogRecordView) throws -> Void
+    ) rethrows -> Stop {
+        guard !bytes.isEmpty, let headerEnd = newline(in: bytes, from: 0) else { return .tail(offset: 0) }
+        if isZero(bytes, from: 0) { return .tail(offset: 0) }
         let header: SegmentHeader
-        do { header = try SegmentHeader.decode(bytes[0..<headerEnd]) } catch { return .broken(offset: 0, reason: "\(error)") }
+        do { header = try SegmentHeader.decode(ArraySlice(bytes[0..<headerEnd])) } catch { return .broken(offset: 0, reason: "\(error)") }
         guard header.firstIndex == nameIndex else {
             return .broken(offset: 0, reason: "header says first=\(header.firstIndex) but the file name says \(nameIndex)")
         }
@@ -38,12 +53,12 @@ public enum LogReader {
         }
         var next = header.firstIndex
         expectedNext = next
-        offset = headerEnd + 1
+        var offset = headerEnd + 1
         while offset < bytes.count {
-            guard let end = bytes[offset...].firstIndex(of: 0x0A) else { return .tail(offset: offset) }
-            if bytes[offset...].allSatisfy({ $0 == 0 }) { return .tail(offset: offset) }
-            let record: LogRecord
-            do { record = try LogRecord.decode(bytes[offset..<end]) } catch {
+            guard let end = newline(in: bytes, from: offset) else { return .tail(offset: offset) }
+            if isZero(bytes, from: offset) { return .tail(offset: offset) }
+            let record: LogRecordView
+            do { record = try LogRecordView.decode(UnsafeBufferPointer(rebasing: bytes[offset..<end])) } catch {
                 return .broken(offset: offset, reason: "\(error)")
             }
             guard record.index == next else {
@@ -55,5 +70,16 @@ public enum LogReader {
             offset = end + 1
         }
         return .end
+    }
+
+    /// The offset of the first `\n` at or after `start`.
+    private static func newline(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard let base = bytes.baseAddress, let found = memchr(base + start, 0x0A, bytes.count - start) else { return nil }
+        return UnsafeRawPointer(found) - UnsafeRawPointer(base)
+    }
+
+    /// Whether every byte from `start` to the end is zero: a preallocated or zeroed tail.
+    private static func isZero(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        bytes[start...].allSatisfy { $0 == 0 }
     }
 }

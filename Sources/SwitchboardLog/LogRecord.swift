@@ -1,3 +1,4 @@
+import Glibc
 import SwitchboardProtocol
 
 /// One entry of the log: a protocol line stamped with its index and term.
@@ -16,13 +17,25 @@ public struct LogRecord: Hashable, Sendable {
     /// Makes a record, refusing a payload the format cannot hold.
     /// - Throws: `LogRecordError.emptyPayload` or `.newlineInPayload`.
     public init(index: UInt64, term: UInt64, payload: [UInt8]) throws(LogRecordError) {
-        if payload.isEmpty { throw .emptyPayload }
-        if let position = payload.firstIndex(where: { $0 == 0x0A || $0 == 0x0D }) {
-            throw .newlineInPayload(column: position + 1)
-        }
+        try payload.withUnsafeBufferPointer { buffer throws(LogRecordError) in try Self.checkPayload(buffer) }
+        self.init(checkedIndex: index, term: term, payload: payload)
+    }
+
+    /// Makes a record from a payload already checked with `checkPayload`.
+    init(checkedIndex index: UInt64, term: UInt64, payload: [UInt8]) {
         self.index = index
         self.term = term
         self.payload = payload
+    }
+
+    /// Refuses a payload the format cannot hold: empty, or with a line break in it.
+    static func checkPayload(_ payload: UnsafeBufferPointer<UInt8>) throws(LogRecordError) {
+        guard let start = payload.baseAddress, !payload.isEmpty else { throw .emptyPayload }
+        func offset(of byte: Int32) -> Int {
+            memchr(start, byte, payload.count).map { UnsafeRawPointer($0) - UnsafeRawPointer(start) } ?? payload.count
+        }
+        let first = min(offset(of: 0x0A), offset(of: 0x0D))
+        if first < payload.count { throw .newlineInPayload(column: first + 1) }
     }
 
     /// Makes a record whose payload is a protocol line as it goes on the wire.
@@ -70,33 +83,11 @@ public struct LogRecord: Hashable, Sendable {
     /// Parses one record from its line, without the newline.
     /// - Throws: `LogRecordError` naming what is wrong.
     public static func decode(_ line: ArraySlice<UInt8>) throws(LogRecordError) -> LogRecord {
-        var fields: [ArraySlice<UInt8>] = []
-        var start = line.startIndex
-        var position = line.startIndex
-        while fields.count < 3 && position < line.endIndex {
-            if line[position] == 0x20 {
-                fields.append(line[start..<position])
-                start = position + 1
-            }
-            position += 1
-        }
-        guard fields.count == 3 else { throw .malformed("expected <index> <term> <crc> <payload>") }
-        let payload = line[start..<line.endIndex]
-        guard let index = decimal(fields[0]) else { throw .malformed("index is not a decimal number") }
-        guard let term = decimal(fields[1]) else { throw .malformed("term is not a decimal number") }
-        guard fields[2].count == 8, let stored = UInt32(String(decoding: fields[2], as: UTF8.self), radix: 16),
-              fields[2].allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
-        else { throw .malformed("crc is not 8 lowercase hex digits") }
-        let covered = line[line.startIndex..<fields[1].endIndex]
-        let computed = CRC32C.update(CRC32C.update(CRC32C.update(0, covered), [0x20]), payload)
-        guard computed == stored else { throw .checksumMismatch(stored: stored, computed: computed) }
-        return try LogRecord(index: index, term: term, payload: Array(payload))
+        try line.withUnsafeBufferPointer { buffer throws(LogRecordError) in try LogRecordView.decode(buffer).record }
     }
 
     static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
-        guard !digits.isEmpty, digits.count <= 20, digits.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
-        if digits.count > 1 && digits.first == 0x30 { return nil }
-        return UInt64(String(decoding: digits, as: UTF8.self))
+        digits.withUnsafeBufferPointer { LogRecordView.decimal($0, 0, $0.count) }
     }
 
     static func hex8(_ value: UInt32) -> [UInt8] {

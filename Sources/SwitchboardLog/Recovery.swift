@@ -35,12 +35,27 @@ public enum LogRecovery {
     public static func recover(
         directory: String, repair: Bool = false, visit: (LogRecord) throws -> Void = { _ in }
     ) throws -> RecoveryOutcome {
+        try recoverInPlace(directory: directory, repair: repair) { view in try visit(view.record) }
+    }
+
+    /// Recovers a log directory as `recover` does, passing each record as a view into the
+    /// segment's bytes instead of a copy: what a node uses at start, where every record is
+    /// parsed and applied once and never kept.
+    ///
+    /// - Parameters: as for `recover`; `visit` must not keep the view's payload.
+    /// - Returns: the outcome; the next index to write is its `lastIndex + 1`.
+    /// - Throws: I/O errors reading, truncating or syncing files, and errors thrown by `visit`.
+    public static func recoverInPlace(
+        directory: String, repair: Bool = false, visit: (LogRecordView) throws -> Void
+    ) throws -> RecoveryOutcome {
         let segments = try LogSegments.list(directory: directory)
         var expectedNext: UInt64?
         for (position, segment) in segments.enumerated() {
             let isLast = position == segments.count - 1
             let bytes = try readAll(segment.path)
-            let stop = try LogReader.scan(bytes, nameIndex: segment.firstIndex, expectedNext: &expectedNext, visit: visit)
+            let stop = try bytes.withUnsafeBufferPointer { buffer in
+                try LogReader.scan(buffer, nameIndex: segment.firstIndex, expectedNext: &expectedNext, visit: visit)
+            }
             let next = expectedNext ?? segment.firstIndex
             switch stop {
             case .end:
@@ -78,11 +93,37 @@ public enum LogRecovery {
 
     // MARK: - File operations
 
+    /// The whole file, read straight into one buffer of its size, not zeroed first.
     static func readAll(_ path: String) throws -> [UInt8] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw LogIOError(operation: "read", path: path, errno: Glibc.errno)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw LogIOError(operation: "open", path: path, errno: Glibc.errno) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw LogIOError(operation: "fstat", path: path, errno: Glibc.errno) }
+        var bytes = try [UInt8](unsafeUninitializedCapacity: max(Int(status.st_size), 0)) { buffer, count in
+            count = try readFully(fd, into: buffer, path: path)
         }
-        return [UInt8](data)
+        // The file may have grown since fstat; read on to its end.
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = try chunk.withUnsafeMutableBufferPointer { try readFully(fd, into: $0, path: path) }
+            guard count > 0 else { break }
+            bytes += chunk[..<count]
+        }
+        return bytes
+    }
+
+    /// Reads until `buffer` is full or the file ends; returns the bytes read.
+    private static func readFully(_ fd: Int32, into buffer: UnsafeMutableBufferPointer<UInt8>, path: String) throws -> Int {
+        var filled = 0
+        while filled < buffer.count {
+            let count = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if count < 0 && Glibc.errno == EINTR { continue }
+            guard count >= 0 else { throw LogIOError(operation: "read", path: path, errno: Glibc.errno) }
+            if count == 0 { break }
+            filled += count
+        }
+        return filled
     }
 
     static func truncate(_ path: String, at offset: Int) throws {

@@ -3,18 +3,37 @@ import SwitchboardCore
 import SwitchboardLog
 import SwitchboardProtocol
 
+/// What recovery rebuilt from a data directory.
+public struct RecoveredFloor: Sendable {
+    /// The floor as of `appliedIndex`.
+    public var engine: RoutingEngine
+    /// The last log index the engine reflects, from the snapshot or a replayed record.
+    public var appliedIndex: UInt64
+    /// The index the loaded snapshot covers; 0 when none was loaded.
+    public var snapshotIndex: UInt64
+    /// Log records replayed on top of the snapshot.
+    public var replayedRecords: Int
+}
+
 /// The node's durable half at start: recovers the floor from the log in the data directory
 /// and opens the log for appending.
-enum NodeStorage {
+public enum NodeStorage {
     /// Why the node cannot start from its data directory.
     struct StartError: Error, CustomStringConvertible {
         let description: String
     }
 
-    /// Loads the newest snapshot, replays the log records after it, and returns the engine,
-    /// the last log index it reflects, and a writer positioned after it.
-    static func open(_ configuration: NodeConfiguration, log: Log, fileSystem: (any LogFileSystem)?) throws -> (RoutingEngine, UInt64, LogWriter) {
-        let directory = (configuration.dataDirectory as NSString).appendingPathComponent("log")
+    /// Loads the newest snapshot and replays the log records after it: what a node does at
+    /// start, reachable on its own so that `switchboard-bench replay` times the real path.
+    ///
+    /// - Parameters:
+    ///   - dataDirectory: the node's data directory (the log is in its `log` folder).
+    ///   - repair: truncate the log at a damaged record instead of refusing to start.
+    ///   - log: where to say what was loaded, truncated or repaired.
+    /// - Returns: the recovered floor and the last index it reflects.
+    /// - Throws: an error whose description says what is wrong and what to do.
+    public static func recover(dataDirectory: String, repair: Bool, log: Log) throws -> RecoveredFloor {
+        let directory = logDirectory(dataDirectory)
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -22,15 +41,17 @@ enum NodeStorage {
         }
         var engine = RoutingEngine()
         var snapshotIndex: UInt64 = 0
-        if let snapshot = SnapshotStore.newest(SnapshotStore.directory(configuration.dataDirectory), log: log) {
+        if let snapshot = SnapshotStore.newest(SnapshotStore.directory(dataDirectory), log: log) {
             (snapshotIndex, engine) = (snapshot.index, snapshot.engine)
             log.info("loaded snapshot at index [\(snapshotIndex)] digest [\(String(format: "%016llx", engine.digest))]")
         }
         var replayed = 0
         var firstSeen: UInt64?
+        // Replay needs no events; one buffer, emptied after each command, spares an array per record.
+        var events: [Event] = []
         let outcome: RecoveryOutcome
         do {
-            outcome = try LogRecovery.recover(directory: directory, repair: configuration.repair) { record in
+            outcome = try LogRecovery.recoverInPlace(directory: directory, repair: repair) { record in
                 if firstSeen == nil {
                     firstSeen = record.index
                     guard record.index <= snapshotIndex + 1 else {
@@ -39,12 +60,12 @@ enum NodeStorage {
                     }
                 }
                 guard record.index > snapshotIndex else { return }  // the snapshot has it
-                guard let line = try record.line() else {
+                guard let entry = try record.entry() else {
                     throw StartError(description: "log record \(record.index) is empty")
                 }
-                let entry = try LogEntry(line)
                 // A command the engine refuses was refused when it was first applied too.
-                _ = try? engine.apply(entry.command, at: entry.time)
+                try? engine.apply(entry.command, at: entry.time, into: &events)
+                events.removeAll(keepingCapacity: true)
                 replayed += 1
             }
         } catch let error as StartError {
@@ -68,13 +89,26 @@ enum NodeStorage {
         }
         let applied = max(lastIndex, snapshotIndex)
         log.info("recovered [\(replayed)] log records up to index [\(applied)] digest [\(String(format: "%016llx", engine.digest))]")
+        return RecoveredFloor(engine: engine, appliedIndex: applied, snapshotIndex: snapshotIndex, replayedRecords: replayed)
+    }
+
+    /// Recovers the floor (see `recover`) and opens the log for appending after it.
+    static func open(_ configuration: NodeConfiguration, log: Log, fileSystem: (any LogFileSystem)?) throws -> (RoutingEngine, UInt64, LogWriter) {
+        let recovered = try recover(dataDirectory: configuration.dataDirectory, repair: configuration.repair, log: log)
+        let directory = logDirectory(configuration.dataDirectory)
         var options = LogWriterOptions(fsync: configuration.fsync)
         if let fileSystem { options.fileSystem = fileSystem }
         do {
-            return (engine, applied, try LogWriter(directory: directory, nextIndex: applied + 1, options: options))
+            return (recovered.engine, recovered.appliedIndex,
+                    try LogWriter(directory: directory, nextIndex: recovered.appliedIndex + 1, options: options))
         } catch {
             throw StartError(description: "cannot open the log in [\(directory)] for writing: \(error)")
         }
+    }
+
+    /// The log's folder in a data directory.
+    public static func logDirectory(_ dataDirectory: String) -> String {
+        (dataDirectory as NSString).appendingPathComponent("log")
     }
 
     /// What the configuration asks for that the recovered floor does not have yet (queues,

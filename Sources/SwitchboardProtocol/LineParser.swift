@@ -14,28 +14,36 @@ public struct ProtocolLimits: Hashable, Sendable {
 
 /// Splits one line's bytes into a `Line`. Works on raw bytes so the node can parse straight
 /// from its read buffer.
+///
+/// The checks run in a fixed order, so a line with several faults always gets the same error:
+/// length, NUL bytes, UTF-8, HTTP, then syntax.
 public enum LineParser {
     /// Parses a line, without its `\n`; a trailing `\r` is dropped.
     ///
     /// - Returns: nil for an empty (or all-blank) line, which the protocol ignores.
     /// - Throws: `ProtocolError` naming what is wrong and where.
+    /// - Complexity: O(n) in the line's bytes, with one `String` per verb, key and value.
     public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: ProtocolLimits = ProtocolLimits()) throws(ProtocolError) -> Line? {
         var end = bytes.count
         if end > 0 && bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         guard end <= limits.maximumLineBytes else {
             throw ProtocolError(.lineTooLong, "line is over the limit of \(limits.maximumLineBytes) bytes")
         }
+        guard end > 0 else { return nil }
         let body = UnsafeBufferPointer(rebasing: bytes[0..<end])
-        if let position = body.firstIndex(of: 0) {
+        let content = LineBytes.scan(body)
+        if let position = content.firstNul {
             throw ProtocolError(.nulByte, "line contains a NUL byte at column \(position + 1)")
         }
-        guard let text = String(validating: body, as: UTF8.self) else {
+        // Most lines are ASCII, which is valid UTF-8 as it is; only the others are decoded.
+        guard content.isASCII || String(validating: body, as: UTF8.self) != nil else {
             throw ProtocolError(.badEncoding, "line is not valid UTF-8")
         }
         if looksLikeHTTP(body) {
             throw ProtocolError(.httpNotSupported, "this port speaks the Switchboard line protocol, not HTTP; see PROTOCOL.md")
         }
-        return try tokenize(text, limits: limits)
+        var tokenizer = LineTokenizer(body, isASCII: content.isASCII, limits: limits)
+        return try tokenizer.line()
     }
 
     /// Parses a line given as a string (tests, tools, log records).
@@ -54,96 +62,45 @@ public enum LineParser {
         .map { Array($0.utf8) }
 
     static func looksLikeHTTP(_ body: UnsafeBufferPointer<UInt8>) -> Bool {
-        httpPrefixes.contains { prefix in body.count >= prefix.count && zip(prefix, body).allSatisfy { $0 == $1 } }
+        // Every prefix starts with one of these letters; most protocol lines are ruled out here.
+        switch body.first {
+        case UInt8(ascii: "G"), UInt8(ascii: "P"), UInt8(ascii: "H"), UInt8(ascii: "D"), UInt8(ascii: "O"), UInt8(ascii: "C"):
+            return httpPrefixes.contains { prefix in body.count >= prefix.count && zip(prefix, body).allSatisfy { $0 == $1 } }
+        default:
+            return false
+        }
+    }
+}
+
+/// What one pass over a line's bytes finds before it is tokenized.
+enum LineBytes {
+    /// The offset of the first NUL byte, if any, and whether every byte is ASCII (when there is no NUL).
+    struct Content {
+        var firstNul: Int?
+        var isASCII: Bool
     }
 
-    private static func tokenize(_ text: String, limits: ProtocolLimits) throws(ProtocolError) -> Line? {
-        let scalars = Array(text.unicodeScalars)
-        var index = 0
-        func skipBlanks() {
-            while index < scalars.count && (scalars[index] == " " || scalars[index] == "\t") { index += 1 }
-        }
-        func readBare() -> String {
-            var value = String.UnicodeScalarView()
-            while index < scalars.count && scalars[index] != " " && scalars[index] != "\t" {
-                value.append(scalars[index])
-                index += 1
-            }
-            return String(value)
-        }
-        func readValue(column: Int) throws(ProtocolError) -> String {
-            guard index < scalars.count, scalars[index] == "\"" else {
-                let start = index
-                let value = readBare()
-                if value.unicodeScalars.contains(where: { $0 == "\"" || $0 == "\\" || $0 == "=" }) {
-                    throw ProtocolError(.badSyntax, "value at column \(start + 1) contains \", \\ or =; quote it")
-                }
-                return value
-            }
-            index += 1
-            var value = String.UnicodeScalarView()
-            while index < scalars.count {
-                let scalar = scalars[index]
-                index += 1
-                switch scalar {
-                case "\"":
-                    guard index == scalars.count || scalars[index] == " " || scalars[index] == "\t" else {
-                        throw ProtocolError(.badSyntax, "closing quote at column \(index) is followed by [\(scalars[index])]; put a space after it")
-                    }
-                    return String(value)
-                case "\\":
-                    guard index < scalars.count else { break }
-                    let escaped = scalars[index]
-                    index += 1
-                    switch escaped {
-                    case "\"": value.append("\"")
-                    case "\\": value.append("\\")
-                    case "n": value.append("\n")
-                    case "r": value.append("\r")
-                    case "t": value.append("\t")
-                    default: throw ProtocolError(.badSyntax, "unknown escape \\\(escaped) at column \(index - 1); use \\\" \\\\ \\n \\r or \\t")
-                    }
-                default:
-                    value.append(scalar)
-                }
-            }
-            throw ProtocolError(.badSyntax, "quoted value starting at column \(column + 1) has no closing quote")
-        }
+    private static let ones: UInt64 = 0x0101_0101_0101_0101
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
 
-        skipBlanks()
-        guard index < scalars.count else { return nil }
-        let verbStart = index
-        let verb = readBare()
-        guard verb.unicodeScalars.allSatisfy({ ("A"..."Z").contains($0) || ("a"..."z").contains($0) || $0 == "-" || $0 == "_" }) else {
-            throw ProtocolError(.badSyntax, "verb [\(verb)] at column \(verbStart + 1) must be letters, - and _ only")
+    /// Scans eight bytes at a time: a word has a zero byte exactly when
+    /// `(w - 0x01…01) & ~w & 0x80…80` is not zero, and a non-ASCII byte when `w & 0x80…80` is not.
+    static func scan(_ body: UnsafeBufferPointer<UInt8>) -> Content {
+        let raw = UnsafeRawBufferPointer(body)
+        var high: UInt64 = 0
+        var offset = 0
+        while offset + 8 <= raw.count {
+            let word = raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+            if (word &- ones) & ~word & highBits != 0 { break }
+            high |= word
+            offset += 8
         }
-        var line = Line(verb.uppercased())
-        while true {
-            skipBlanks()
-            guard index < scalars.count else { break }
-            guard line.positional.count + line.fields.count < limits.maximumFields else {
-                throw ProtocolError(.badSyntax, "more than \(limits.maximumFields) arguments on one line")
-            }
-            let start = index
-            var key = String.UnicodeScalarView()
-            while index < scalars.count, isKeyScalar(scalars[index]) {
-                key.append(scalars[index])
-                index += 1
-            }
-            if !key.isEmpty && index < scalars.count && scalars[index] == "=" {
-                index += 1
-                let value = index < scalars.count && scalars[index] != " " && scalars[index] != "\t"
-                    ? try readValue(column: index) : ""
-                line.fields.append(Line.Field(String(key), value))
-            } else {
-                index = start
-                line.positional.append(try readValue(column: start))
-            }
+        while offset < raw.count {
+            let byte = raw[offset]
+            if byte == 0 { return Content(firstNul: offset, isASCII: false) }
+            high |= UInt64(byte)
+            offset += 1
         }
-        return line
-    }
-
-    @inline(__always) private static func isKeyScalar(_ scalar: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(scalar) || ("0"..."9").contains(scalar) || scalar == "_" || scalar == "-"
+        return Content(firstNul: nil, isASCII: high & highBits == 0)
     }
 }

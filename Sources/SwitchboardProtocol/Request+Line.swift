@@ -151,17 +151,21 @@ extension Request {
 /// Takes a line's fields one by one and complains about what is missing, repeated or left over.
 struct ArgumentReader {
     private let line: Line
-    private var used: Set<String> = []
+    /// Bit `i` is set once the key of `line.fields[i]` was asked for (the first 64 fields).
+    private var usedFields: UInt64 = 0
+    /// The keys asked for, kept only for a line with more than 64 fields (limits allow it).
+    private var usedKeys: Set<String> = []
 
     init(_ line: Line) { self.line = line }
 
     mutating func optional(_ key: String) throws(ProtocolError) -> String? {
-        used.insert(key)
         var found: String?
-        for field in line.fields where field.key == key {
+        for (position, field) in line.fields.enumerated() where field.key == key {
             guard found == nil else { throw ProtocolError(.badArgument, "\(key)= is given twice") }
             found = field.value
+            if position < 64 { usedFields |= 1 << UInt64(position) }
         }
+        if line.fields.count > 64 { usedKeys.insert(key) }
         return found
     }
 
@@ -180,8 +184,9 @@ struct ArgumentReader {
         if let extra = line.positional.first {
             throw ProtocolError(.badSyntax, "\(line.verb) takes key=value arguments only; [\(extra)] has no key")
         }
-        if let unknown = line.fields.first(where: { !used.contains($0.key) }) {
-            throw ProtocolError(.unknownArgument, "\(line.verb) does not take \(unknown.key)=")
+        for (position, field) in line.fields.enumerated() {
+            let used = position < 64 ? usedFields & (1 << UInt64(position)) != 0 : usedKeys.contains(field.key)
+            if !used { throw ProtocolError(.unknownArgument, "\(line.verb) does not take \(field.key)=") }
         }
     }
 }

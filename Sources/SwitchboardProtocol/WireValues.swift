@@ -92,21 +92,29 @@ public enum WireValue {
     public static func skills(_ text: String, _ key: String = "skills") throws(ProtocolError) -> [SkillLevel] {
         guard !text.isEmpty else { return [] }
         var result: [SkillLevel] = []
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
-            guard parts.count <= 2, let name = parts.first, !name.isEmpty else {
+        // Walks the text by index rather than splitting it: no array of pieces per list and item.
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
+            let item = text[start..<end]
+            let colon = item.utf8.firstIndex(of: UInt8(ascii: ":"))
+            let name = colon.map { item[..<$0] } ?? item
+            let levelText = colon.map { item[item.utf8.index(after: $0)...] }
+            guard !name.isEmpty, levelText?.utf8.contains(UInt8(ascii: ":")) != true else {
                 throw ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL")
             }
             var level = 1
-            if parts.count == 2 {
-                guard let parsed = Int(parts[1]), SkillLevel.levels.contains(parsed) else {
+            if let levelText {
+                guard let parsed = Int(levelText), SkillLevel.levels.contains(parsed) else {
                     throw ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5")
                 }
                 level = parsed
             }
             result.append(SkillLevel(String(name), level: level))
+            guard end < utf8.endIndex else { return result }
+            start = utf8.index(after: end)
         }
-        return result
     }
 
     /// The text of a skill list.
