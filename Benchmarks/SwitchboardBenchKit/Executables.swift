@@ -20,15 +20,14 @@ public enum Executables {
         return FileManager.default.isExecutableFile(atPath: candidate) ? candidate : nil
     }
 
-    /// The version a server reports (`redis-server --version`, `beanstalkd -v`,
-    /// `switchboard --version`), reduced to its version words.
+    /// The version number a server reports (`redis-server --version`, `beanstalkd -v`,
+    /// `switchboard --version`): `7.0.15`, or the whole first line when it has no number.
     public static func version(of system: SystemKind, executable: String) -> String {
         let flag = system == .beanstalkd ? "-v" : "--version"
-        guard let output = run(executable, [flag]) else { return "unknown" }
-        if system == .redis, let range = output.range(of: #"v=[0-9.]+"#, options: .regularExpression) {
-            return "redis " + output[range].dropFirst(2)
-        }
-        return output.split(separator: "\n").first.map(String.init) ?? "unknown"
+        guard let output = run(executable, [flag]), let firstLine = output.split(separator: "\n").first else { return "unknown" }
+        let pattern = system == .redis ? #"(?<=v=)[0-9][0-9.]*"# : #"[0-9]+(\.[0-9]+)+"#
+        guard let range = firstLine.range(of: pattern, options: .regularExpression) else { return String(firstLine) }
+        return String(firstLine[range])
     }
 
     /// Runs a command to completion (a few seconds at most) and returns its standard output.

@@ -18,6 +18,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "e2e", summary: "ticket lifecycles through a node over TCP: intake and agent connections",
             help: { E2EOptions.help }, run: { arguments throws(UsageError) in try E2EBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "compare", summary: "Switchboard side by side with Redis and beanstalkd: the same load, each in its own protocol",
+            help: { CompareOptions.help }, run: { arguments throws(UsageError) in try CompareBenchmark.main(arguments) }),
     ]
 
     static var usage: String {
@@ -28,6 +31,7 @@ enum BenchCommandLine {
 
             Switchboard's benchmarks. Build them in release mode with a scratch path of your own:
               swift build -c release --scratch-path .build-bench --product switchboard-bench
+            (compare also needs the switchboard executable beside it: swift build -c release builds both)
 
             SUBCOMMANDS
 
@@ -89,5 +93,10 @@ enum Output {
 
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Writes to standard error as is, without adding a newline (a progress line).
+    static func errorRaw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
