@@ -46,7 +46,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "switchboard-bench",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode", "SwitchboardBenchKit"],
+            dependencies: ["SwitchboardCore", "SwitchboardNode", "SwitchboardBenchKit"],
             path: "Benchmarks/switchboard-bench"
         ),
         .testTarget(

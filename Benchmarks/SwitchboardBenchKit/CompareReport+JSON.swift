@@ -28,6 +28,7 @@ extension CompareReport {
                 ("done_p50_ms", latency(row.figures.done, 0.5)),
                 ("done_p99_ms", latency(row.figures.done, 0.99)),
                 ("failure", row.figures.failure.map(JSONValue.string) ?? .raw("null")),
+                ("note", .string(row.note)),
             ])
         }
         let object: JSONValue = .object([

@@ -15,7 +15,7 @@ extension CompareReport {
                 row.lifecyclesPerSecond.map { Format.grouped($0) } ?? "FAILED",
                 figure(taken.percentileMilliseconds(0.5)), figure(taken.percentileMilliseconds(0.99)),
                 figure(taken.percentileMilliseconds(0.999)), figure(row.figures.done.percentileMilliseconds(0.99)),
-                row.figures.failure ?? "",
+                row.note,
             ]
         }
         return (header, body)
@@ -43,7 +43,8 @@ extension CompareReport {
             "lifecycles/s: completed lifecycles (submit, taken, finished) per second over \(Format.grouped(seconds - warmupSeconds, decimals: 1)) s "
                 + "after a \(Format.grouped(warmupSeconds, decimals: 1)) s warm-up; taken = submit→offer pushed (switchboard) or "
                 + "reserve/BLMOVE answered (peers); done = submit→finish answered. One \(TicketPayload.byteCount)-byte ticket per submit, "
-                + "one submit in flight per producer, agents pipeline finish + take next.",
+                + "one submit in flight per producer, agents pipeline finish + take next. Flat out, producers outrun agents, "
+                + "so taken includes the wait behind the backlog they build: read latency from the fixed-load runs.",
         ]
         if let latencyRate { lines.append("latency runs: \(Format.grouped(latencyRate))/s offered on a fixed schedule, \(latencyRateSource).") }
         for durability in Set(rows.map(\.durability)).sorted(by: { $0.rawValue < $1.rawValue }) {

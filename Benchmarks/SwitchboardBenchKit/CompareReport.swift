@@ -34,6 +34,16 @@ public struct CompareRow: Sendable {
     public var succeeded: Bool { figures.failure == nil }
     /// Lifecycles per second, nil for a failed run.
     public var lifecyclesPerSecond: Double? { succeeded ? figures.lifecyclesPerSecond : nil }
+    /// The failure, or for a latency run that completed less than 95 % of its offered load,
+    /// that it fell behind (its latencies then include a growing backlog); else empty.
+    public var note: String {
+        if let failure = figures.failure { return failure }
+        if kind == .latency && figures.lifecyclesPerSecond < 0.95 * Double(offeredRate) {
+            return "fell behind the offered load: \(Format.grouped(figures.lifecyclesPerSecond))/s of \(Format.grouped(offeredRate))/s completed in the window"
+        }
+        return ""
+    }
+
     /// A row of the floor sweep (more agents logged in than working).
     public var isFloorRun: Bool { loggedInAgents > agents }
 }
