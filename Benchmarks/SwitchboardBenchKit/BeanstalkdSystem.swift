@@ -14,10 +14,7 @@ public struct BeanstalkdSystem: LifecycleSystem {
     public func floorSession(index: Int) -> Session? { nil }
 
     public func appendSubmit(sentAt: UInt64, into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: Self.putHeader)
-        TicketPayload.append(sentAt: sentAt, into: &bytes)
-        bytes.append(13)
-        bytes.append(10)
+        TicketPayload.append(header: Self.putHeader, sentAt: sentAt, terminator: TicketPayload.crlf, into: &bytes)
     }
 
     /// A beanstalkd connection.

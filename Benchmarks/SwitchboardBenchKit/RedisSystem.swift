@@ -16,10 +16,7 @@ public struct RedisSystem: LifecycleSystem {
         + Array("$\(TicketPayload.byteCount)\r\n".utf8)
 
     public func appendSubmit(sentAt: UInt64, into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: Self.pushHeader)
-        TicketPayload.append(sentAt: sentAt, into: &bytes)
-        bytes.append(13)
-        bytes.append(10)
+        TicketPayload.append(header: Self.pushHeader, sentAt: sentAt, terminator: TicketPayload.crlf, into: &bytes)
     }
 
     /// A Redis connection: a producer (`agent` nil) or agent number `agent`.

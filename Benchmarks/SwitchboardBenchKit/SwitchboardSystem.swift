@@ -16,9 +16,7 @@ public struct SwitchboardSystem: LifecycleSystem {
     static let submit = Array("SUBMIT ".utf8)
 
     public func appendSubmit(sentAt: UInt64, into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: Self.submit)
-        TicketPayload.append(sentAt: sentAt, into: &bytes)
-        bytes.append(10)
+        TicketPayload.append(header: Self.submit, sentAt: sentAt, terminator: [10], into: &bytes)
     }
 
     /// A Switchboard connection.

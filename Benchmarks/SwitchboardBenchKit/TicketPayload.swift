@@ -25,6 +25,17 @@ public enum TicketPayload {
         bytes.append(contentsOf: rest)
     }
 
+    /// Appends `header`, the ticket sent at `sentAt`, then `terminator`: how every system's
+    /// producer frames a ticket (a command line, or a length line and the body).
+    @inline(__always)
+    public static func append(header: [UInt8], sentAt: UInt64, terminator: [UInt8], into bytes: inout [UInt8]) {
+        bytes.append(contentsOf: header)
+        append(sentAt: sentAt, into: &bytes)
+        bytes.append(contentsOf: terminator)
+    }
+
+    static let crlf: [UInt8] = [13, 10]
+
     /// The send time written in a ticket found anywhere in `line`, or nil if none is there.
     public static func sentAt(in line: UnsafeBufferPointer<UInt8>) -> UInt64? {
         guard let start = LineBytes.find(marker, in: line) else { return nil }
