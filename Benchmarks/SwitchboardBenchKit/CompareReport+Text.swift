@@ -47,9 +47,10 @@ extension CompareReport {
                 + "so taken includes the wait behind the backlog they build: read latency from the fixed-load runs.",
         ]
         if let latencyRate { lines.append("latency runs: \(Format.grouped(latencyRate))/s offered on a fixed schedule, \(latencyRateSource).") }
-        for durability in Set(rows.map(\.durability)).sorted(by: { $0.rawValue < $1.rawValue }) {
+        for durability in Durability.allCases where rows.contains(where: { $0.durability == durability }) {
             lines.append("\(durability.rawValue): \(durability.meaning).")
         }
+        if let loadAverage { lines.append("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, shared; load average \(loadAverage) at the end.") }
         lines += skipped
         return lines
     }
@@ -64,8 +65,8 @@ extension CompareReport {
         text += "| system | version |\n| --- | --- |\n"
         for (system, version) in versions { text += "| \(system.rawValue) | \(version) |\n" }
         text += "\nServers, started fresh for every run (DIR a new temporary directory):\n\n"
-        for durability in Set(rows.map(\.durability)).sorted(by: { $0.rawValue < $1.rawValue }) {
-            for system in Set(rows.map(\.system)).sorted(by: { $0.rawValue < $1.rawValue }) {
+        for durability in Durability.allCases where rows.contains(where: { $0.durability == durability }) {
+            for system in SystemKind.allCases where rows.contains(where: { $0.system == system }) {
                 text += "- `\(durability.rawValue)`: `\(SystemServer.commandLine(system, durability: durability))`\n"
             }
         }

@@ -2,22 +2,32 @@ import Foundation
 
 /// Flat out (throughput) or at a fixed offered load (latency).
 public enum RunKind: String, Sendable {
-    case throughput, latency
+    /// Flat out: each producer sends its next ticket when one is accepted.
+    case throughput
+    /// A fixed offered rate on a schedule, whatever the replies.
+    case latency
 }
 
 /// One run of the comparison: what ran and what it measured.
 public struct CompareRow: Sendable {
+    /// The system run.
     public var system: SystemKind
+    /// Its durability level.
     public var durability: Durability
+    /// Flat out or at a fixed load.
     public var kind: RunKind
+    /// Producer connections.
     public var producers: Int
+    /// Working agent connections.
     public var agents: Int
     /// Agents logged in in all: the working ones plus those that take no work (Switchboard's floor sweep).
     public var loggedInAgents: Int
     /// Tickets per second offered (latency runs); 0 flat out.
     public var offeredRate: Int
+    /// What the run measured.
     public var figures: RunFigures
 
+    /// A row; see the properties.
     public init(system: SystemKind, durability: Durability, kind: RunKind, producers: Int, agents: Int, loggedInAgents: Int,
                 offeredRate: Int, figures: RunFigures) {
         self.system = system
@@ -50,6 +60,7 @@ public struct CompareRow: Sendable {
 
 /// Everything one `compare` run produced, for the table, JSON, Markdown and SVG writers.
 public struct CompareReport: Sendable {
+    /// One row per run, in the order run.
     public var rows: [CompareRow] = []
     /// The command line that produced it.
     public var command: String
@@ -59,13 +70,20 @@ public struct CompareReport: Sendable {
     public var skipped: [String] = []
     /// The offered load of the latency runs and where it came from.
     public var latencyRate: Int?
+    /// How `latencyRate` was chosen, in words.
     public var latencyRateSource = ""
     /// The connections (producers = agents) at which the targets are checked.
     public var targetConnections = 16
+    /// Seconds of submitting per run, warm-up included.
     public var seconds = 0.0
+    /// The part of each run left out of the figures.
     public var warmupSeconds = 0.0
+    /// When the comparison ran.
     public var date = Date()
+    /// `/proc/loadavg`'s first three figures when the runs ended: how busy the machine was.
+    public var loadAverage: String?
 
+    /// An empty report for `command`.
     public init(command: String) { self.command = command }
 
     /// The row for a configuration, if it ran.
@@ -121,7 +139,10 @@ public struct CompareReport: Sendable {
 
 /// One target of the issue, checked.
 public struct TargetCheck: Sendable {
+    /// The target in words: `always, 16+16: switchboard ≥ 1.5× redis`.
     public let name: String
+    /// The figures compared and their ratio.
     public let measured: String
+    /// Whether the target is met.
     public let met: Bool
 }

@@ -4,6 +4,7 @@ import Foundation
 public struct CompareSettings: Sendable {
     /// The systems in the order they run, with the executable of each.
     public var systems: [(SystemKind, String)] = []
+    /// The durability levels, in the order run.
     public var durabilities: [Durability] = Durability.allCases
     /// Producers (and as many agents) of the throughput sweep.
     public var connections = [1, 4, 16, 64]
@@ -15,12 +16,16 @@ public struct CompareSettings: Sendable {
     public var latencyRuns = true
     /// The latency runs' offered load; nil: half of Redis's `always` flat-out figure at `targetConnections`.
     public var rate: Int?
+    /// Seconds of submitting per run, warm-up included.
     public var seconds = 3.0
+    /// The first part of each run left out of the figures.
     public var warmupSeconds = 0.5
+    /// How long a run's open lifecycles may take after it before the run fails.
     public var drainSeconds = 10.0
     /// Submits in flight per producer when flat out.
     public var window = 1
 
+    /// The default comparison, with no systems yet.
     public init() {}
 }
 
@@ -71,6 +76,8 @@ public enum CompareRunner {
                 report.rows.append(row)
             }
         }
+        report.loadAverage = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))
+            .map { $0.split(separator: " ").prefix(3).joined(separator: " ") }
     }
 
     /// The latency runs' rate: the one asked for, else half of Redis `always` flat out at the

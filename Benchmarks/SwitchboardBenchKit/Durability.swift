@@ -1,6 +1,11 @@
 /// The systems the comparison knows.
 public enum SystemKind: String, CaseIterable, Sendable {
-    case switchboard, redis, beanstalkd
+    /// A `switchboard node` process.
+    case switchboard
+    /// `redis-server`, as a reliable queue.
+    case redis
+    /// `beanstalkd`, one tube.
+    case beanstalkd
 
     /// The executable that serves it.
     public var executableName: String {

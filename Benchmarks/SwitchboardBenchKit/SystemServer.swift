@@ -4,9 +4,13 @@ import Glibc
 /// A server of one system started for one run, on a free loopback port with its data in a
 /// fresh temporary directory; `stop()` ends it by PID and removes the directory.
 public struct SystemServer: Sendable {
+    /// Which system it serves.
     public let system: SystemKind
+    /// The durability it was started with.
     public let durability: Durability
+    /// The process, stopped by its PID.
     public let process: ServerProcess
+    /// The loopback port it listens on.
     public let port: Int
     /// The temporary directory holding its data and log.
     public let directory: String
