@@ -10,8 +10,7 @@ final class DriverCounters: Sendable {
     let finished = Atomic<Int>(0)
     /// Connections whose opening is done.
     let ready = Atomic<Int>(0)
-    /// Set by the orchestrator when submitting must stop; the pacer sets `pacerDone` on leaving.
-    let stopSubmitting = Atomic<Bool>(false)
+    /// Set by the pacer when it has sent every ticket due before the end (at once when flat out).
     let pacerDone = Atomic<Bool>(false)
     let failed = Atomic<Bool>(false)
     private let firstFailure = Mutex<String?>(nil)

@@ -29,9 +29,9 @@ struct CompareOptions: Sendable {
 
         Runs, each against a fresh server: flat out for every system × durability × connection
         count; then at a fixed offered load (latency: submit→taken p50/p99/p999) at --at
-        connections, by default half of Redis's `always` flat-out figure; then Switchboard at
-        --at connections with --floor agents logged in (the extra ones with a skill the tickets do
-        not need: in the engine's index, taking no work). A run whose lifecycles do not all
+        connections, by default half of Redis's `always` flat-out figure; then Switchboard flat out
+        at --at connections and the first --durability level with --floor agents logged in (the
+        extra ones with a skill the tickets do not need: in the engine's index, taking no work). A run whose lifecycles do not all
         complete within --drain seconds of its end is reported as FAILED, not as a figure.
 
           --systems LIST      switchboard,redis,beanstalkd (default: all three)
