@@ -37,9 +37,17 @@ let package = Package(
             name: "switchboard",
             dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardNode", "SwitchboardClient", "SwitchboardLog"]
         ),
+        // The comparison's load generator (one driver, an adapter per system), the servers it
+        // starts, and its report writers: a library so the tests can drive them.
+        .target(
+            name: "SwitchboardBenchKit",
+            dependencies: ["SwitchboardTransport"],
+            path: "Benchmarks/SwitchboardBenchKit"
+        ),
         .executableTarget(
             name: "switchboard-bench",
-            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode", "SwitchboardLog"],
+            dependencies: ["SwitchboardCore", "SwitchboardProtocol", "SwitchboardClient", "SwitchboardNode", "SwitchboardLog",
+                           "SwitchboardBenchKit"],
             path: "Benchmarks/switchboard-bench"
         ),
         .testTarget(
@@ -62,6 +70,10 @@ let package = Package(
         .testTarget(
             name: "SwitchboardTransportTests",
             dependencies: ["SwitchboardTransport"]
+        ),
+        .testTarget(
+            name: "SwitchboardBenchKitTests",
+            dependencies: ["SwitchboardBenchKit", "SwitchboardNode", "SwitchboardTransport"]
         ),
     ],
     swiftLanguageModes: [.v6]

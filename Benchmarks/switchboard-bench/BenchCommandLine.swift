@@ -24,6 +24,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "replay", summary: "a node's recovery: log records read, checked, parsed and applied per second",
             help: { ReplayOptions.help }, run: { arguments throws(UsageError) in try ReplayBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "compare", summary: "Switchboard side by side with Redis and beanstalkd: the same load, each in its own protocol",
+            help: { CompareOptions.help }, run: { arguments throws(UsageError) in try CompareBenchmark.main(arguments) }),
     ]
 
     static var usage: String {
@@ -34,6 +37,7 @@ enum BenchCommandLine {
 
             Switchboard's benchmarks. Build them in release mode with a scratch path of your own:
               swift build -c release --scratch-path .build-bench --product switchboard-bench
+            (compare also needs the switchboard executable beside it: swift build -c release builds both)
 
             SUBCOMMANDS
 
@@ -95,5 +99,10 @@ enum Output {
 
     static func error(_ text: String) {
         FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    /// Writes to standard error as is, without adding a newline (a progress line).
+    static func errorRaw(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

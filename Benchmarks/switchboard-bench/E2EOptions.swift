@@ -15,17 +15,19 @@ struct E2EOptions: Sendable {
         USAGE: switchboard-bench e2e [--producers P] [--agents C] [--seconds S] [--rate R]
                                      [--fsync always|interval:MS|never] [--node HOST:PORT] [--json]
 
-        End to end over TCP on loopback: P intake connections submit tickets (one request in flight
-        each, or paced to --rate tickets/s in total), C agent connections log in (capacity 4 web
-        tickets each) and, for every offer pushed to them, send ACCEPT and RESOLVE pipelined in one
-        write. Without --node it starts a node in this process with its log in a temporary
-        directory and the given --fsync policy (the node's coordinator and the clients share the
-        machine's cores, as they would on one host); with --node it uses that node (which must have
-        a queue named "bench" with no skills, or lets the benchmark create it).
+        End to end over TCP on loopback, with the load generator of `compare`: P intake connections
+        submit tickets (one request in flight each, or paced to --rate tickets/s in total on a fixed
+        schedule), C agent connections log in (skill "bench", capacity 1 web ticket each) and, for
+        every offer pushed to them, send ACCEPT and RESOLVE pipelined in one write. A setup
+        connection creates (or updates) the queue "bench" (skill bench, no wrap-up). Without --node
+        it starts a node in this process with its log in a temporary directory and the given
+        --fsync policy (the node's coordinator and the clients share the machine's cores, as they
+        would on one host); with --node it uses that node.
 
         It reports completed ticket lifecycles per second (submitted, offered, accepted, resolved),
         and submit→offered and submit→resolved latency p50/p99 in milliseconds, measured from just
-        before the SUBMIT is written to the push or reply arriving. --json prints one JSON object.
+        before the SUBMIT is written to the push or reply arriving. Lifecycles still open after the
+        run get 30 s to complete; if they do not, the run fails. --json prints one JSON object.
 
           --producers P   intake connections (default 16)
           --agents C      agent connections (default 16)

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBenchKit
 
 /// The engine benchmark's targets (from the issue). They live in the benchmark's output, not in tests.
 enum EngineTargets {

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBenchKit
 
 /// The `engine` report: aligned text for people, one JSON object for tools.
 enum EngineReport {

@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBenchKit
 
 /// `engine --sweep`: the same workload at several floor sizes, each measured in a process of
 /// its own (so peak RSS and the allocator's state belong to that size alone), then the curve

@@ -1,3 +1,4 @@
+import SwitchboardBenchKit
 import SwitchboardProtocol
 
 /// The cost of reading one request line as the node does: `LineParser.parse` on the bytes of

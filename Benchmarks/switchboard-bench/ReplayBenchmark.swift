@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBenchKit
 import SwitchboardLog
 import SwitchboardNode
 

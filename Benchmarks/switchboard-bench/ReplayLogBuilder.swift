@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardBenchKit
 import SwitchboardCore
 import SwitchboardLog
 import SwitchboardProtocol

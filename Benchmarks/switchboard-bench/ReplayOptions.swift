@@ -1,3 +1,4 @@
+import SwitchboardBenchKit
 /// The flags of `switchboard-bench replay`.
 struct ReplayOptions {
     var records = 1_000_000

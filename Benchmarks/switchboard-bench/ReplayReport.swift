@@ -1,3 +1,4 @@
+import SwitchboardBenchKit
 import SwitchboardCore
 
 /// The `replay` report: aligned text for people, one JSON object for tools.

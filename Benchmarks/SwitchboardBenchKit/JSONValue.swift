@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value with ordered object keys, written by hand so the output is stable.
-indirect enum JSONValue {
+public indirect enum JSONValue {
     case int(Int)
     case double(Double)
     case string(String)
@@ -11,9 +11,9 @@ indirect enum JSONValue {
     /// Already-serialised JSON (a child process's object), inserted as is.
     case raw(String)
 
-    static func uint(_ value: UInt64) -> JSONValue { .int(Int(clamping: value)) }
+    public static func uint(_ value: UInt64) -> JSONValue { .int(Int(clamping: value)) }
 
-    var serialized: String {
+    public var serialized: String {
         var out = ""
         write(to: &out)
         return out

@@ -1,9 +1,9 @@
 import Foundation
 
 /// Number and table formatting for the human reports.
-enum Format {
+public enum Format {
     /// 1234567 → "1,234,567".
-    static func grouped(_ value: Int) -> String {
+    public static func grouped(_ value: Int) -> String {
         let digits = String(value.magnitude)
         var out = ""
         for (index, character) in digits.enumerated() {
@@ -13,10 +13,10 @@ enum Format {
         return value < 0 ? "-" + out : out
     }
 
-    static func grouped(_ value: UInt64) -> String { grouped(Int(clamping: value)) }
+    public static func grouped(_ value: UInt64) -> String { grouped(Int(clamping: value)) }
 
     /// A double rounded to `decimals`, with the integer part grouped.
-    static func grouped(_ value: Double, decimals: Int = 0) -> String {
+    public static func grouped(_ value: Double, decimals: Int = 0) -> String {
         guard value.isFinite else { return "n/a" }
         if decimals == 0 { return grouped(Int(value.rounded())) }
         let text = String(format: "%.\(decimals)f", value)
@@ -25,32 +25,35 @@ enum Format {
     }
 
     /// Bytes with a binary-unit hint: "612,345,678 bytes (584 MiB)".
-    static func bytes(_ value: Int) -> String {
+    public static func bytes(_ value: Int) -> String {
         let mib = Double(value) / 1_048_576
         let hint = mib >= 1 ? "\(grouped(mib, decimals: mib < 10 ? 1 : 0)) MiB" : "\(grouped(Double(value) / 1024, decimals: 1)) KiB"
         return "\(grouped(value)) bytes (\(hint))"
     }
 
     /// Simulated milliseconds as h:mm:ss.
-    static func duration(milliseconds: Int64) -> String {
+    public static func duration(milliseconds: Int64) -> String {
         let seconds = milliseconds / 1000
         return String(format: "%d:%02d:%02d", seconds / 3600, (seconds / 60) % 60, seconds % 60)
     }
 
-    static func verdict(_ pass: Bool) -> String { pass ? "PASS" : "MISS" }
+    public static func verdict(_ pass: Bool) -> String { pass ? "PASS" : "MISS" }
 }
 
 /// Rows of cells printed in aligned columns; the first column is left-aligned, the rest right.
-struct TextTable {
-    var rows: [[String]] = []
-    var indent = "  "
+public struct TextTable {
+    public var rows: [[String]] = []
+    public var indent = "  "
     /// Columns (by index) that are left-aligned besides the first.
-    var leftAligned: Set<Int> = [0]
+    public var leftAligned: Set<Int> = [0]
 
-    mutating func add(_ cells: String...) { rows.append(cells) }
-    mutating func add(_ cells: [String]) { rows.append(cells) }
+    /// An empty table.
+    public init() {}
 
-    var rendered: String {
+    public mutating func add(_ cells: String...) { rows.append(cells) }
+    public mutating func add(_ cells: [String]) { rows.append(cells) }
+
+    public var rendered: String {
         let columns = rows.map(\.count).max() ?? 0
         var widths = [Int](repeating: 0, count: columns)
         for row in rows {
