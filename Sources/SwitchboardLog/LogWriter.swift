@@ -1,10 +1,16 @@
 import Foundation
+import Synchronization
 
 /// Appends records to a log directory from any thread, with group commit.
 ///
-/// Callers encode their record and queue it under a lock; one dedicated thread takes everything
-/// queued, writes it with one `write` per segment, syncs once per the `FsyncPolicy`, then
+/// Under `.always`, callers encode their records and queue them under a lock; one dedicated
+/// thread takes everything queued, writes it with one `write` per segment, syncs once, then
 /// completes the whole batch. Appends that arrive while a sync is running make the next batch.
+///
+/// Under `.interval` and `.never` nothing waits for the disk, so appends are written on the
+/// caller's thread (`appendNow`, and the completion-based `append`, which then completes at
+/// once): no hand-off to another thread and back on the hot path. The thread only syncs, every
+/// interval, outside the lock, and at `close()`.
 ///
 /// A failed write or sync stops the writer for good: every pending and later append fails
 /// with `LogWriterError.failed`, naming the file and errno.
@@ -12,9 +18,12 @@ import Foundation
 /// Open a writer only after `LogRecovery.recover` on the same directory, at `lastIndex + 1`,
 /// and only one per directory. Call `close()` when done: the writer thread keeps the writer alive
 /// until then.
-// @unchecked Sendable: `queue`, `nextIndex`, `failure`, `closing`, `finished` and `stats` are only
-// touched with `condition` locked; `fd`, `path`, `segmentBytes`, `headerBytes`, `dirty` and `lastSync` only on
-// the writer thread (and in `init`, before the thread starts).
+// @unchecked Sendable: `queue`, `nextIndex`, `failure`, `closing`, `finished`, `syncing`, `writes` and
+// `onFailure` are only touched with `condition` locked. `fd`, `path`, `segmentBytes`, `headerBytes`,
+// `dirty` and `lastSync`: under `.always` only on the writer thread (and in `init`, before the thread
+// starts); under the inline policies only with `condition` locked (the sync thread copies `fd` and
+// `path` under the lock and calls fdatasync outside it, with `syncing` set, so that no rollover
+// closes the descriptor meanwhile). `counters` is a Mutex of its own.
 public final class LogWriter: @unchecked Sendable {
     private struct Pending {
         /// The index of the first record in `bytes`.
@@ -33,7 +42,14 @@ public final class LogWriter: @unchecked Sendable {
     private var failure: LogIOError?
     private var closing = false
     private var finished = false
-    private var stats = LogWriterStatistics()
+    private let counters = Mutex(LogWriterStatistics())
+    /// Inline policies: a background sync is running on `fd`.
+    private var syncing = false
+    /// Inline policies: writes so far, so a sync knows whether a write came after it began.
+    private var writes = 0
+    /// Called once if a background sync fails (inline policies), where no append is waiting to
+    /// hear of it.
+    private var onFailure: (@Sendable (LogWriterError) -> Void)?
 
     private var fd: Int32 = -1
     private var path = ""
@@ -54,16 +70,27 @@ public final class LogWriter: @unchecked Sendable {
         self.options = options
         self.nextIndex = nextIndex
         try openSegment(firstIndex: nextIndex)
-        let thread = Thread { [self] in self.run() }
+        let thread = Thread { [self] in
+            if self.writesInline { self.runSyncs() } else { self.run() }
+        }
         thread.name = "switchboard-log-writer"
         thread.start()
     }
 
     /// A snapshot of the counters.
     public var statistics: LogWriterStatistics {
+        counters.withLock { $0 }
+    }
+
+    /// Whether appends are written on the caller's thread (the `.interval` and `.never`
+    /// policies): `appendNow` may be used, and completions run before `append` returns.
+    public var writesInline: Bool { options.fsync != .always }
+
+    /// Sets what to call if a background sync fails (inline policies); appends after it throw.
+    public func onBackgroundFailure(_ handler: @escaping @Sendable (LogWriterError) -> Void) {
         condition.lock()
-        defer { condition.unlock() }
-        return stats
+        onFailure = handler
+        condition.unlock()
     }
 
     // MARK: - Appending
@@ -71,6 +98,9 @@ public final class LogWriter: @unchecked Sendable {
     /// Queues a record; `completion` runs on the writer thread with its index once it is written
     /// (and synced, under `.always`), or with the error that stopped it.
     public func append(term: UInt64, payload: [UInt8], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
+        if writesInline {
+            return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: [payload]) })
+        }
         condition.lock()
         if let failure {
             condition.unlock()
@@ -99,6 +129,9 @@ public final class LogWriter: @unchecked Sendable {
     /// A payload the format cannot hold fails the whole batch, and nothing of it is queued.
     public func append(term: UInt64, payloads: [[UInt8]], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
         guard !payloads.isEmpty else { return }
+        if writesInline {
+            return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: payloads) })
+        }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
         condition.lock()
@@ -123,6 +156,54 @@ public final class LogWriter: @unchecked Sendable {
         queue.append(Pending(firstIndex: first, index: nextIndex - 1, bytes: bytes, completion: completion))
         condition.signal()
         condition.unlock()
+    }
+
+    /// Writes records now, on the caller's thread, and returns the index of the last: under the
+    /// inline policies they are then as durable as the policy makes them (in the page cache,
+    /// synced within the interval). A bad payload fails the whole batch and writes nothing.
+    ///
+    /// - Precondition: `writesInline`.
+    /// - Throws: `LogWriterError`; after a failed write or sync every later call throws too.
+    public func appendNow(term: UInt64, payloads: [[UInt8]]) throws(LogWriterError) -> UInt64 {
+        precondition(writesInline, "appendNow is for the interval and never policies; .always goes through the writer thread")
+        condition.lock()
+        defer { condition.unlock() }
+        if let failure { throw .failed(failure) }
+        if closing { throw .closed }
+        let first = nextIndex
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
+        for (offset, payload) in payloads.enumerated() {
+            do {
+                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
+            } catch {
+                throw .invalidRecord(error)
+            }
+        }
+        do throws(LogIOError) {
+            if segmentBytes > headerBytes && segmentBytes + bytes.count > options.segmentSize {
+                while syncing { condition.wait() }  // the sync thread holds this descriptor
+                if options.fsync != .never && dirty { try syncCurrent() }
+                closeCurrent()
+                try openSegment(firstIndex: first)
+            }
+            try Self.write(bytes, fd: fd, path: path, fileSystem: options.fileSystem)
+        } catch {
+            failure = error
+            closeCurrent()
+            condition.broadcast()
+            throw .failed(error)
+        }
+        segmentBytes += bytes.count
+        if !dirty { condition.signal() }  // starts the sync thread's interval
+        dirty = true
+        writes += 1
+        nextIndex += UInt64(payloads.count)
+        counters.withLock {
+            $0.appendedRecords += payloads.count
+            $0.batches += 1
+        }
+        return nextIndex - 1
     }
 
     /// Appends a record and waits until it is written (and synced, under `.always`).
@@ -173,9 +254,11 @@ public final class LogWriter: @unchecked Sendable {
                 fail(error, batch: batch)
                 return
             }
+            counters.withLock {
+                $0.appendedRecords += batch.count
+                if !batch.isEmpty { $0.batches += 1 }
+            }
             condition.lock()
-            stats.appendedRecords += batch.count
-            if !batch.isEmpty { stats.batches += 1 }
             let done = stopping && queue.isEmpty
             if done {
                 closeCurrent()
@@ -186,6 +269,51 @@ public final class LogWriter: @unchecked Sendable {
             for entry in batch { entry.completion(.success(entry.index)) }
             if done { return }
         }
+    }
+
+    /// The thread's work under the inline policies: sync every interval while there are unsynced
+    /// writes (fdatasync outside the lock, so appends go on meanwhile), then sync and close at
+    /// `close()`.
+    private func runSyncs() {
+        condition.lock()
+        while !closing && failure == nil {
+            guard case .interval(let ms) = options.fsync, dirty else {
+                condition.wait()
+                continue
+            }
+            let wait = Double(ms) / 1000 - elapsedSinceSync()
+            if wait > 0 {
+                _ = condition.wait(until: Date().addingTimeInterval(wait))
+                continue
+            }
+            let (fd, path, writesBefore) = (self.fd, self.path, writes)
+            syncing = true
+            condition.unlock()
+            let result = Result { () throws(LogIOError) in try options.fileSystem.sync(fd, path: path) }
+            condition.lock()
+            syncing = false
+            condition.broadcast()
+            switch result {
+            case .success:
+                if writes == writesBefore { dirty = false }
+                lastSync = .now
+                counters.withLock { $0.syncs += 1 }
+            case .failure(let error):
+                failure = error
+                closeCurrent()
+                let handler = onFailure
+                condition.unlock()
+                handler?(.failed(error))
+                condition.lock()
+            }
+        }
+        if failure == nil && dirty {
+            do { try syncCurrent() } catch { failure = error }
+        }
+        closeCurrent()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
     }
 
     private func shouldSync(stopping: Bool) -> Bool {
@@ -245,9 +373,7 @@ public final class LogWriter: @unchecked Sendable {
         try options.fileSystem.sync(fd, path: path)
         dirty = false
         lastSync = .now
-        condition.lock()
-        stats.syncs += 1
-        condition.unlock()
+        counters.withLock { $0.syncs += 1 }
     }
 
     private func openSegment(firstIndex: UInt64) throws(LogIOError) {
@@ -263,10 +389,10 @@ public final class LogWriter: @unchecked Sendable {
         headerBytes = header.count
         dirty = false
         lastSync = .now
-        condition.lock()
-        stats.syncs += 1
-        stats.segmentsCreated += 1
-        condition.unlock()
+        counters.withLock {
+            $0.syncs += 1
+            $0.segmentsCreated += 1
+        }
     }
 
     private func fail(_ error: LogIOError, batch: [Pending]) {

@@ -150,13 +150,25 @@ actor Coordinator {
             flush()
             return
         }
-        if !payloads.isEmpty {
+        if payloads.isEmpty {
+            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+        } else if writer.writesInline {
+            // Written now: as durable as the policy makes them, so answered now.
+            do throws(LogWriterError) {
+                appendedIndex = try writer.appendNow(term: 1, payloads: payloads)
+            } catch {
+                fail("the log failed: \(error); stopping without acknowledging anything more")
+                return
+            }
+            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+            release(upTo: appendedIndex)
+        } else {
             appendedIndex += UInt64(payloads.count)
             writer.append(term: 1, payloads: payloads) { [loop] result in
                 loop.schedule { self.assumeIsolated { $0.logged(result) } }
             }
+            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
         }
-        pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
     }
 
     /// The log's answer to an append: committed up to an index, or failed for good.

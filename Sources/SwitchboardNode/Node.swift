@@ -48,6 +48,9 @@ public final class Node: Sendable {
         try loop.start()
         let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, appliedIndex: appliedIndex,
                                       writer: writer, loop: loop, onFatal: onFatal)
+        writer.onBackgroundFailure { error in
+            loop.schedule { coordinator.assumeIsolated { $0.fail("the log failed: \(error); stopping without acknowledging anything more") } }
+        }
         let startup = NodeStorage.startupCommands(configuration, engine: engine)
         if !startup.isEmpty {
             await coordinator.carryOut(startup.map { (nil, Step.later($0, nil) { _ in nil }) })
