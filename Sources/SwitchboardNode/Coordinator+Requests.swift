@@ -82,7 +82,7 @@ extension Coordinator {
                 switch result {
                 case .success:
                     self.bind(agent, to: connection)
-                    return .ok([.init("agent", agent.name), .init("status", self.engine.agent(agent)?.status.description ?? "offline")])
+                    return .ok([.init("agent", agent.name), .init("status", self.inspect { $0.agent(agent)?.status.description } ?? "offline")])
                 case .failure(let error):
                     self.sessions[connection.id]?.agent = previous
                     return self.engineError(error)
@@ -136,7 +136,7 @@ extension Coordinator {
         case .setStatus(let status, _):
             let agent = acting!
             return write(.setStatus(agent, status), suppressing: own ? Suppressed(statusOf: agent) : nil) { _ in
-                .ok([.init("agent", agent.name), .init("status", self.engine.agent(agent)?.status.description ?? status.description)])
+                .ok([.init("agent", agent.name), .init("status", self.inspect { $0.agent(agent)?.status.description } ?? status.description)])
             }
         case .accept(let id, _):
             return write(.accept(id, by: acting!), suppressing: own ? Suppressed(assigned: (id, acting!)) : nil) { _ in
@@ -213,12 +213,19 @@ extension Coordinator {
         return .success(events)
     }
 
+    /// Reads the engine in place. A plain `engine.query()` on the actor's stored property
+    /// copies the engine value first (a retain and a release of every table it holds), which
+    /// on the hot path cost more than the query; an inout access borrows it.
+    func inspect<Result>(_ read: (inout RoutingEngine) -> Result) -> Result {
+        read(&engine)
+    }
+
     func engineError(_ error: EngineError) -> Reply {
         .error(code: error.code, message: error.description)
     }
 
     private func ticketReply(_ id: TicketID) -> Reply {
-        guard let ticket = engine.ticketStanding(id) else { return engineError(.unknownTicket(id)) }
+        guard let ticket = inspect({ $0.ticketStanding(id) }) else { return engineError(.unknownTicket(id)) }
         var fields = [Line.Field("ticket", id.description), Line.Field("state", ticket.state.description)]
         if let owner = ticket.owner { fields.append(.init("agent", owner.name)) }
         fields.append(.init("tier", String(ticket.minimumTier)))
@@ -256,11 +263,11 @@ extension Coordinator {
             let agent: AgentID
             switch event {
             case .ticketOffered(let id, let to, let expiresAt):
-                guard let ticket = engine.ticketBrief(id) else { continue }
+                guard let ticket = inspect({ $0.ticketBrief(id) }) else { continue }
                 (push, agent) = (.offer(TicketSummary(ticket), expiresAt: expiresAt), to)
             case .ticketAssigned(let id, let to):
                 if let assigned = suppressing?.assigned, assigned.0 == id, assigned.1 == to { continue }
-                guard let ticket = engine.ticketBrief(id) else { continue }
+                guard let ticket = inspect({ $0.ticketBrief(id) }) else { continue }
                 (push, agent) = (.assigned(TicketSummary(ticket)), to)
             case .offerExpired(let id, let from):
                 (push, agent) = (.revoked(id, reason: "expired"), from)
