@@ -58,24 +58,50 @@ public struct LogRecord: Hashable, Sendable {
         return out
     }
 
-    /// Appends the record, newline included, to a buffer.
+    /// Appends the record, newline included, to a buffer. Numbers and the checksum are
+    /// formatted in place: the node encodes a record for every command it logs.
     public func encode(into out: inout [UInt8]) {
-        let indexText = Array(String(index).utf8)
-        let termText = Array(String(term).utf8)
-        var crc = CRC32C.update(0, indexText)
-        crc = CRC32C.update(crc, [0x20])
-        crc = CRC32C.update(crc, termText)
-        crc = CRC32C.update(crc, [0x20])
-        crc = CRC32C.update(crc, payload)
-        out.reserveCapacity(out.count + indexText.count + termText.count + payload.count + 12)
-        out += indexText
-        out.append(0x20)
-        out += termText
-        out.append(0x20)
-        out += Self.hex8(crc)
-        out.append(0x20)
-        out += payload
-        out.append(0x0A)
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { prefix in
+            // "<index> <term> ": the part the CRC covers before the payload.
+            var length = Self.decimal(index, into: UnsafeMutableBufferPointer(rebasing: prefix[0...]))
+            prefix[length] = 0x20
+            length += 1
+            length += Self.decimal(term, into: UnsafeMutableBufferPointer(rebasing: prefix[length...]))
+            prefix[length] = 0x20
+            length += 1
+            let covered = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: prefix[0..<length]))
+            let crc = payload.withUnsafeBytes { CRC32C.update(CRC32C.update(0, covered), $0) }
+            // "<crc> " after the term; the CRC itself is not covered.
+            for shift in stride(from: 28, through: 0, by: -4) {
+                prefix[length] = Self.hexDigits[Int((crc >> UInt32(shift)) & 0xF)]
+                length += 1
+            }
+            prefix[length] = 0x20
+            length += 1
+            out.reserveCapacity(out.count + length + payload.count + 1)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: prefix[0..<length]))
+            out.append(contentsOf: payload)
+            out.append(0x0A)
+        }
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Writes `value` in decimal at the start of `buffer` (which holds 20 bytes or more);
+    /// returns how many bytes it took.
+    private static func decimal(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var remaining = value
+        for position in stride(from: digits - 1, through: 0, by: -1) {
+            buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            remaining /= 10
+        }
+        return digits
     }
 
     // MARK: - Decoding

@@ -92,6 +92,12 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// Whether a value is written as it is (not empty, nothing that needs quotes).
+    static func isBare(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { bytes in !bytes.isEmpty && firstUnbare(bytes) == bytes.count }
+    }
+
     @inline(__always) private static func firstUnbare(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         ByteScan.first(in: bytes, from: 0, word: ByteScan.hasUnbare, byte: { !isBare($0) })
     }

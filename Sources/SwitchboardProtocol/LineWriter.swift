@@ -25,15 +25,18 @@ public struct LineWriter: Sendable {
 
     /// Appends ` key=value`, the value bare or quoted as the protocol requires.
     public mutating func field(_ key: String, _ value: String) {
+        bytes.append(0x20)
+        bytes.append(contentsOf: key.utf8)
+        bytes.append(UInt8(ascii: "="))
+        if Line.isBare(value) {
+            bytes.append(contentsOf: value.utf8)
+            return
+        }
         let count = Line.encodedCount(value)
         let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: key.utf8.count + 2 + count))
+        bytes.append(contentsOf: repeatElement(0, count: count))
         bytes.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress! + start
-            cursor.pointee = 0x20
-            cursor = Line.copy(key, to: cursor + 1)
-            cursor.pointee = UInt8(ascii: "=")
-            _ = Line.encode(value, to: cursor + 1)
+            _ = Line.encode(value, to: buffer.baseAddress! + start)
         }
     }
 
