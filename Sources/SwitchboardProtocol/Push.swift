@@ -22,10 +22,32 @@ public enum Push: Hashable, Sendable {
     public static let marker = "* "
 
     /// Appends the push as it goes on the wire: marker, line, `\n`.
+    /// Written straight into bytes (the same text as `text`): an offer goes out for nearly
+    /// every ticket, so it skips building a `Line`.
     public func write(to out: inout [UInt8]) {
-        out.append(contentsOf: Push.marker.utf8)
-        line.write(to: &out)
-        out.append(0x0A)
+        var writer = LineWriter(capacity: 0)
+        out.reserveCapacity(out.count + 256)
+        swap(&writer.bytes, &out)
+        defer { swap(&writer.bytes, &out) }
+        writer.bytes.append(contentsOf: Push.marker.utf8)
+        switch self {
+        case .offer(let ticket, let expiresAt):
+            writer.verb("OFFER")
+            ticket.write(to: &writer)
+            writer.field("expires", expiresAt.milliseconds)
+        case .assigned(let ticket):
+            writer.verb("ASSIGNED")
+            ticket.write(to: &writer)
+        case .revoked(let ticket, let reason):
+            writer.verb("REVOKED")
+            writer.field("ticket", ticket.raw)
+            writer.field("reason", reason)
+        case .status(let agent, let status):
+            writer.verb("STATUS")
+            writer.field("agent", agent.name)
+            writer.field("status", status.description)
+        }
+        writer.endLine()
     }
 
     /// The push as a line, marker included, without the newline.
@@ -103,6 +125,15 @@ public struct TicketSummary: Hashable, Sendable {
     public init(_ info: TicketInfo) {
         self.init(id: info.id, queue: info.queue, channel: info.channel, priority: info.priority,
                   customer: info.customer, subject: info.subject)
+    }
+
+    func write(to writer: inout LineWriter) {
+        writer.field("ticket", id.raw)
+        writer.field("queue", queue)
+        writer.field("channel", channel.description)
+        writer.field("priority", priority.description)
+        writer.field("customer", customer)
+        writer.field("subject", subject)
     }
 
     func write(to line: inout Line) {

@@ -16,8 +16,14 @@ public enum Reply: Hashable, Sendable {
     public func write(to out: inout [UInt8]) {
         switch self {
         case .ok(let fields):
-            Line("OK", [], fields).write(to: &out)
-            out.append(0x0A)
+            // Straight into bytes: most replies are a short OK.
+            var writer = LineWriter(capacity: 0)
+            out.reserveCapacity(out.count + 96)
+            swap(&writer.bytes, &out)
+            writer.verb("OK")
+            for field in fields { writer.field(field.key, field.value) }
+            writer.endLine()
+            swap(&writer.bytes, &out)
         case .error:
             for line in lines {
                 out.append(contentsOf: line.utf8)
