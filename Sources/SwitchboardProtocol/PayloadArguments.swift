@@ -29,6 +29,8 @@ struct PayloadArguments: LogEntryArguments {
     private let count: Int
     /// Bit `i` is set once field `i` was read.
     private var used: UInt64 = 0
+    /// Where the next key search starts.
+    private var cursor = 0
 
     /// The entry, or nil when the payload is not in the plain form or is not a valid entry.
     static func plainEntry(_ bytes: UnsafeBufferPointer<UInt8>) -> LogEntry? {
@@ -73,7 +75,7 @@ struct PayloadArguments: LogEntryArguments {
             guard index < bytes.count else { return count }
             guard count < limits.maximumFields else { return nil }
             let keyStart = index
-            while index < bytes.count && LineTokenizer.isKeyByte(bytes[index]) { index += 1 }
+            while index < bytes.count && Self.keyBytes.contains(bytes[index]) { index += 1 }
             guard index > keyStart, index < bytes.count, bytes[index] == UInt8(ascii: "=") else { return nil }
             let keyEnd = index
             index += 1
@@ -81,20 +83,14 @@ struct PayloadArguments: LogEntryArguments {
             if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 valueStart = index
-                while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
-                    guard bytes[index] != UInt8(ascii: "\\") else { return nil }
-                    index += 1
-                }
-                guard index < bytes.count else { return nil }
+                while index < bytes.count && !Self.quotedValueEnds.contains(bytes[index]) { index += 1 }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
                 index += 1
                 guard index == bytes.count || isBlank(bytes[index]) else { return nil }
             } else {
-                while index < bytes.count && !isBlank(bytes[index]) {
-                    let byte = bytes[index]
-                    guard byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "=") else { return nil }
-                    index += 1
-                }
+                while index < bytes.count && !Self.bareValueEnds.contains(bytes[index]) { index += 1 }
+                guard index == bytes.count || isBlank(bytes[index]) else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
             }
             count += 1
@@ -105,34 +101,43 @@ struct PayloadArguments: LogEntryArguments {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
+    /// The bytes of a key: `a`-`z`, `0`-`9`, `_` and `-`, as `LineTokenizer.isKeyByte` says.
+    private static let keyBytes = AsciiSet("abcdefghijklmnopqrstuvwxyz0123456789_-")
+    /// What ends a bare value: a blank, or a byte it may not hold (a fault, left to the general path).
+    private static let bareValueEnds = AsciiSet(" \t\"\\=")
+    /// What ends a quoted value: its closing quote, or an escape (left to the general path).
+    private static let quotedValueEnds = AsciiSet("\"\\")
+
     // MARK: - LogEntryArguments
 
-    /// The value bytes of the one field with this key; nil when absent. A repeated key leaves
-    /// the payload to the general path.
-    private mutating func value(_ key: String) throws(ProtocolError) -> UnsafeBufferPointer<UInt8>? {
+    /// The value bytes of the first field with this key; nil when absent.
+    ///
+    /// The search starts after the field found last and wraps around: the node writes fields
+    /// in the order `LogEntry` reads them, so each is found at the first try. A repeated key
+    /// needs no search of its own: its second field is never read, so `finish` refuses the line.
+    private mutating func value(_ key: String) -> UnsafeBufferPointer<UInt8>? {
         var key = key
-        // A key's bytes are compared with memcmp: generic UTF-8 view iteration cost more than all the rest.
+        // Keys are compared with memcmp: iterating the key's UTF-8 view cost more than all the rest.
         let found = key.withUTF8 { key -> Int? in
-            var found: Int?
-            for position in 0..<count {
+            for step in 0..<count {
+                let position = (cursor + step) % count
                 let span = spans[position]
-                guard Int(span.keyEnd - span.keyStart) == key.count,
-                      memcmp(bytes.baseAddress! + Int(span.keyStart), key.baseAddress!, key.count) == 0 else { continue }
-                // A repeated key: -1 leaves the line to the general path, which names it.
-                guard found == nil else { return -1 }
-                found = position
+                if Int(span.keyEnd - span.keyStart) == key.count,
+                   memcmp(bytes.baseAddress! + Int(span.keyStart), key.baseAddress!, key.count) == 0 {
+                    return position
+                }
             }
-            return found
+            return nil
         }
         guard let position = found else { return nil }
-        guard position >= 0 else { throw Self.notPlain }
         used |= 1 << UInt64(position)
+        cursor = position + 1
         let span = spans[position]
         return UnsafeBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
     }
 
     private mutating func requiredBytes(_ key: String) throws(ProtocolError) -> UnsafeBufferPointer<UInt8> {
-        guard let value = try value(key) else { throw Self.notPlain }
+        guard let value = value(key) else { throw Self.notPlain }
         return value
     }
 
@@ -141,7 +146,7 @@ struct PayloadArguments: LogEntryArguments {
     }
 
     mutating func optional(_ key: String) throws(ProtocolError) -> String? {
-        try value(key).map { String(decoding: $0, as: UTF8.self) }
+        value(key).map { String(decoding: $0, as: UTF8.self) }
     }
 
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int {
@@ -194,5 +199,24 @@ struct PayloadArguments: LogEntryArguments {
             value = value * 10 + UInt64(digit)
         }
         return value
+    }
+}
+
+/// A set of ASCII bytes as a 128-bit mask: a membership test is a shift and a mask, where a
+/// chain of comparisons per byte cost several times more in the tokenizer's inner loops.
+struct AsciiSet {
+    private var low: UInt64 = 0
+    private var high: UInt64 = 0
+
+    init(_ members: String) {
+        for byte in members.utf8 {
+            precondition(byte < 128, "AsciiSet holds ASCII only")
+            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
+        }
+    }
+
+    /// Whether `byte` is in the set; a byte of 128 or more never is.
+    @inline(__always) func contains(_ byte: UInt8) -> Bool {
+        byte < 64 ? (low >> UInt64(byte)) & 1 != 0 : byte < 128 && (high >> UInt64(byte - 64)) & 1 != 0
     }
 }
