@@ -75,7 +75,7 @@ struct PayloadArguments: LogEntryArguments {
             guard index < bytes.count else { return count }
             guard count < limits.maximumFields else { return nil }
             let keyStart = index
-            while index < bytes.count && Self.keyBytes.contains(bytes[index]) { index += 1 }
+            while index < bytes.count && LineTokenizer.keyBytes.contains(bytes[index]) { index += 1 }
             guard index > keyStart, index < bytes.count, bytes[index] == UInt8(ascii: "=") else { return nil }
             let keyEnd = index
             index += 1
@@ -83,7 +83,7 @@ struct PayloadArguments: LogEntryArguments {
             if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 valueStart = index
-                while index < bytes.count && !Self.quotedValueEnds.contains(bytes[index]) { index += 1 }
+                while index < bytes.count && !LineTokenizer.quotedValueEnds.contains(bytes[index]) { index += 1 }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
                 index += 1
@@ -101,12 +101,8 @@ struct PayloadArguments: LogEntryArguments {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    /// The bytes of a key: `a`-`z`, `0`-`9`, `_` and `-`, as `LineTokenizer.isKeyByte` says.
-    private static let keyBytes = AsciiSet("abcdefghijklmnopqrstuvwxyz0123456789_-")
     /// What ends a bare value: a blank, or a byte it may not hold (a fault, left to the general path).
     private static let bareValueEnds = AsciiSet(" \t\"\\=")
-    /// What ends a quoted value: its closing quote, or an escape (left to the general path).
-    private static let quotedValueEnds = AsciiSet("\"\\")
 
     // MARK: - LogEntryArguments
 
@@ -199,24 +195,5 @@ struct PayloadArguments: LogEntryArguments {
             value = value * 10 + UInt64(digit)
         }
         return value
-    }
-}
-
-/// A set of ASCII bytes as a 128-bit mask: a membership test is a shift and a mask, where a
-/// chain of comparisons per byte cost several times more in the tokenizer's inner loops.
-struct AsciiSet {
-    private var low: UInt64 = 0
-    private var high: UInt64 = 0
-
-    init(_ members: String) {
-        for byte in members.utf8 {
-            precondition(byte < 128, "AsciiSet holds ASCII only")
-            if byte < 64 { low |= 1 << UInt64(byte) } else { high |= 1 << UInt64(byte - 64) }
-        }
-    }
-
-    /// Whether `byte` is in the set; a byte of 128 or more never is.
-    @inline(__always) func contains(_ byte: UInt8) -> Bool {
-        byte < 64 ? (low >> UInt64(byte)) & 1 != 0 : byte < 128 && (high >> UInt64(byte - 64)) & 1 != 0
     }
 }
