@@ -13,6 +13,7 @@ struct AsciiSet {
 
     /// Whether `byte` is in the set; a byte of 128 or more never is.
     @inline(__always) func contains(_ byte: UInt8) -> Bool {
-        byte < 64 ? (low >> UInt64(byte)) & 1 != 0 : byte < 128 && (high >> UInt64(byte - 64)) & 1 != 0
+        let word = byte & 64 == 0 ? low : high
+        return byte < 128 && (word >> UInt64(byte & 63)) & 1 != 0
     }
 }

@@ -9,6 +9,8 @@ struct LineTokenizer {
     private let isASCII: Bool
     private let limits: ProtocolLimits
     private var index = 0
+    // The byte classes, read once per line so the loops test bits in registers.
+    private let keys = Self.keyBytes, notBareBytes = Self.notBare, quotedEnds = Self.quotedValueEnds
 
     private static let quote = UInt8(ascii: "\"")
     private static let backslash = UInt8(ascii: "\\")
@@ -38,7 +40,7 @@ struct LineTokenizer {
             // Most lines carry a handful of fields; one allocation instead of four growths.
             if line.fields.isEmpty { line.fields.reserveCapacity(8) }
             let start = index
-            while index < body.count, Self.keyBytes.contains(body[index]) { index += 1 }
+            while index < body.count, keys.contains(body[index]) { index += 1 }
             if index > start && index < body.count && body[index] == Self.equals {
                 let key = text(start, index)
                 index += 1
@@ -84,7 +86,7 @@ struct LineTokenizer {
         guard body[index] == Self.quote else {
             var forbidden = false
             while index < body.count, !Self.isBlank(body[index]) {
-                forbidden = forbidden || Self.notBare.contains(body[index])
+                forbidden = forbidden || notBareBytes.contains(body[index])
                 index += 1
             }
             if forbidden {
@@ -99,7 +101,7 @@ struct LineTokenizer {
         var escaped = false
         while index < body.count {
             let byte = body[index]
-            if !Self.quotedValueEnds.contains(byte) {
+            if !quotedEnds.contains(byte) {
                 index += 1
                 continue
             }

@@ -70,12 +70,14 @@ struct PayloadArguments: LogEntryArguments {
     private static func fields(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int, into spans: UnsafeMutableBufferPointer<Span>) -> Int? {
         var index = index
         var count = 0
+        // Read once: the inner loops then test bits in registers instead of reaching for globals.
+        let keyBytes = LineTokenizer.keyBytes, bareValueEnds = Self.bareValueEnds, quotedValueEnds = LineTokenizer.quotedValueEnds
         while true {
             while index < bytes.count && isBlank(bytes[index]) { index += 1 }
             guard index < bytes.count else { return count }
             guard count < limits.maximumFields else { return nil }
             let keyStart = index
-            while index < bytes.count && LineTokenizer.keyBytes.contains(bytes[index]) { index += 1 }
+            while index < bytes.count && keyBytes.contains(bytes[index]) { index += 1 }
             guard index > keyStart, index < bytes.count, bytes[index] == UInt8(ascii: "=") else { return nil }
             let keyEnd = index
             index += 1
@@ -83,13 +85,13 @@ struct PayloadArguments: LogEntryArguments {
             if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 valueStart = index
-                while index < bytes.count && !LineTokenizer.quotedValueEnds.contains(bytes[index]) { index += 1 }
+                while index < bytes.count && !quotedValueEnds.contains(bytes[index]) { index += 1 }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
                 index += 1
                 guard index == bytes.count || isBlank(bytes[index]) else { return nil }
             } else {
-                while index < bytes.count && !Self.bareValueEnds.contains(bytes[index]) { index += 1 }
+                while index < bytes.count && !bareValueEnds.contains(bytes[index]) { index += 1 }
                 guard index == bytes.count || isBlank(bytes[index]) else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
             }
