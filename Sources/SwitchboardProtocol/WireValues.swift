@@ -91,30 +91,66 @@ public enum WireValue {
     /// `linux:3,dns,mail:2` (level 1 when omitted). Empty text is no skills.
     public static func skills(_ text: String, _ key: String = "skills") throws(ProtocolError) -> [SkillLevel] {
         guard !text.isEmpty else { return [] }
+        var bytes = text
+        // Nearly every list is ASCII and is read as bytes. Any other is split by Characters, as it
+        // always was: there a comma followed by a combining mark is not a comma.
+        let ascii = bytes.withUTF8 { utf8 in utf8.allSatisfy { $0 < 0x80 } ? asciiSkills(utf8, text: text, key: key) : nil }
+        return try (ascii ?? characterSkills(text, key: key)).get()
+    }
+
+    private static func asciiSkills(_ bytes: UnsafeBufferPointer<UInt8>, text: String, key: String) -> Result<[SkillLevel], ProtocolError> {
+        func string(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         var result: [SkillLevel] = []
-        // Walks the text by index rather than splitting it: no array of pieces per list and item.
-        let utf8 = text.utf8
-        var start = utf8.startIndex
+        var start = 0
         while true {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
-            let item = text[start..<end]
-            let colon = item.utf8.firstIndex(of: UInt8(ascii: ":"))
-            let name = colon.map { item[..<$0] } ?? item
-            let levelText = colon.map { item[item.utf8.index(after: $0)...] }
-            guard !name.isEmpty, levelText?.utf8.contains(UInt8(ascii: ":")) != true else {
-                throw ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL")
+            var end = start
+            var colon: Int?
+            var colons = 0
+            while end < bytes.count && bytes[end] != UInt8(ascii: ",") {
+                if bytes[end] == UInt8(ascii: ":") {
+                    colons += 1
+                    colon = colon ?? end
+                }
+                end += 1
+            }
+            let nameEnd = colon ?? end
+            guard colons <= 1, nameEnd > start else {
+                return .failure(ProtocolError(.badArgument, "\(key)=\(text): [\(string(start..<end))] must be a skill name, optionally with :LEVEL"))
             }
             var level = 1
-            if let levelText {
-                guard let parsed = Int(levelText), SkillLevel.levels.contains(parsed) else {
-                    throw ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5")
+            if let colon {
+                let digits = colon + 1..<end
+                if digits.count == 1, (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(bytes[colon + 1]) {
+                    level = Int(bytes[colon + 1] - UInt8(ascii: "0"))
+                } else if let parsed = Int(string(digits)), SkillLevel.levels.contains(parsed) {
+                    level = parsed
+                } else {
+                    return .failure(ProtocolError(.badArgument, "\(key)=\(text): level of [\(string(start..<nameEnd))] must be 1 to 5"))
+                }
+            }
+            result.append(SkillLevel(string(start..<nameEnd), level: level))
+            guard end < bytes.count else { return .success(result) }
+            start = end + 1
+        }
+    }
+
+    private static func characterSkills(_ text: String, key: String) -> Result<[SkillLevel], ProtocolError> {
+        var result: [SkillLevel] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let name = parts.first, !name.isEmpty else {
+                return .failure(ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL"))
+            }
+            var level = 1
+            if parts.count == 2 {
+                guard let parsed = Int(parts[1]), SkillLevel.levels.contains(parsed) else {
+                    return .failure(ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5"))
                 }
                 level = parsed
             }
             result.append(SkillLevel(String(name), level: level))
-            guard end < utf8.endIndex else { return result }
-            start = utf8.index(after: end)
         }
+        return .success(result)
     }
 
     /// The text of a skill list.

@@ -8,6 +8,8 @@ import Testing
         ("dns", [SkillLevel("dns")]),
         ("linux:+3", [SkillLevel("linux", level: 3)]),
         ("ünï:5", [SkillLevel("ünï", level: 5)]),
+        ("a,\u{301}b:2", [SkillLevel("a,\u{301}b", level: 2)]),
+        ("linux:03", [SkillLevel("linux", level: 3)]),
         ("", []),
     ])
     func aSkillListReadsIntoNamesAndLevels(text: String, expected: [SkillLevel]) throws {
@@ -24,6 +26,8 @@ import Testing
         ("linux:6", "skills=linux:6: level of [linux] must be 1 to 5"),
         ("linux:0", "skills=linux:0: level of [linux] must be 1 to 5"),
         ("linux:", "skills=linux:: level of [linux] must be 1 to 5"),
+        ("ü:9,x", "skills=ü:9,x: level of [ü] must be 1 to 5"),
+        ("ü::1", "skills=ü::1: [ü::1] must be a skill name, optionally with :LEVEL"),
     ])
     func aBadSkillListIsRefusedNamingTheItem(text: String, message: String) {
         #expect(throws: ProtocolError(.badArgument, message)) { try WireValue.skills(text) }
