@@ -38,6 +38,12 @@ enum Format {
     }
 
     static func verdict(_ pass: Bool) -> String { pass ? "PASS" : "MISS" }
+
+    /// Processors and load average, which say how much the figures may be disturbed.
+    static func machine(loadAtStart: Double?, loadAtEnd: Double?) -> String {
+        let load = { (value: Double?) in value.map { grouped($0, decimals: 2) } ?? "?" }
+        return "\(Probe.processors) processors; load average \(load(loadAtStart)) at start, \(load(loadAtEnd)) at end"
+    }
 }
 
 /// Rows of cells printed in aligned columns; the first column is left-aligned, the rest right.
