@@ -161,8 +161,8 @@ public enum WireValue {
     /// `chat:3,email:5,phone:1,web:2,total:6`; channels not named take nothing.
     public static func capacity(_ text: String) throws(ProtocolError) -> Capacity {
         var capacity = Capacity()
-        for item in text.split(separator: ",") {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+        for item in pieces(text, ",") {
+            let parts = pieces(item, ":", omittingEmpty: false)
             guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
                 throw ProtocolError(.badArgument, "capacity=\(text): [\(item)] must be CHANNEL:N or total:N")
             }
@@ -180,8 +180,8 @@ public enum WireValue {
     /// `urgent:5m,high:30m,normal:4h,low:1d`; priorities not named keep `base`'s target.
     public static func sla(_ text: String, base: SLATargets = .standard) throws(ProtocolError) -> SLATargets {
         var targets = base
-        for item in text.split(separator: ",") {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+        for item in pieces(text, ",") {
+            let parts = pieces(item, ":", omittingEmpty: false)
             guard parts.count == 2, let priority = Priority(name: String(parts[0])) else {
                 throw ProtocolError(.badArgument, "sla=\(text): [\(item)] must be PRIORITY:DURATION, e.g. urgent:5m")
             }
@@ -189,6 +189,30 @@ public enum WireValue {
         }
         return targets
     }
+
+    /// `text` split at an ASCII separator, as `split` splits it. An ASCII text is cut at bytes,
+    /// where every byte is a Character; any other is split by Characters (grapheme breaking
+    /// made `split` the dearest part of reading a LOGIN), where a separator followed by a
+    /// combining mark is not a separator.
+    private static func pieces(_ text: Substring, _ separator: Character, omittingEmpty: Bool = true) -> [Substring] {
+        guard let byte = separator.asciiValue, text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(separator: separator, omittingEmptySubsequences: omittingEmpty)
+        }
+        var result: [Substring] = []
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text.utf8[index] == byte {
+                if !omittingEmpty || start < index { result.append(text[start..<index]) }
+                start = text.utf8.index(after: index)
+            }
+            index = text.utf8.index(after: index)
+        }
+        if !omittingEmpty || start < text.endIndex { result.append(text[start..<text.endIndex]) }
+        return result
+    }
+
+    private static func pieces(_ text: String, _ separator: Character) -> [Substring] { pieces(text[...], separator) }
 
     /// The text of SLA targets.
     public static func sla(_ targets: SLATargets) -> String {
