@@ -37,6 +37,18 @@ struct ArgumentReader {
         return arguments[index - 1]
     }
 
+    /// Sets `--json`, `--quiet` or `--help`, the switches the benchmarks share; false for any other flag.
+    static func outputSwitch(_ flag: String, inline: String?, json: inout Bool, quiet: inout Bool, help: inout Bool) throws(UsageError) -> Bool {
+        switch flag {
+        case "--json": json = true
+        case "--quiet": quiet = true
+        case "--help": help = true
+        default: return false
+        }
+        try noValue(flag, inline: inline)
+        return true
+    }
+
     /// Refuses a value given to a flag that takes none.
     static func noValue(_ flag: String, inline: String?) throws(UsageError) {
         if let inline { throw UsageError(message: "\(flag) takes no value, got \"\(inline)\"") }

@@ -51,17 +51,10 @@ struct EngineOptions {
             case "--sweep-agents":
                 let text = try value("a comma-separated list of agent counts, e.g. 1k,10k,100k")
                 options.sweep = try ArgumentValue.counts(text, flag: flag, range: 1...2_000_000)
-            case "--json":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.json = true
-            case "--quiet":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.quiet = true
-            case "--help":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.help = true
             default:
-                throw UsageError(message: "unknown flag \(flag); see the flags in --help")
+                guard try ArgumentReader.outputSwitch(flag, inline: inline, json: &options.json, quiet: &options.quiet, help: &options.help) else {
+                    throw UsageError(message: "unknown flag \(flag); see the flags in --help")
+                }
             }
         }
         if agentsGiven && options.sweep != nil {

@@ -18,7 +18,7 @@ enum EngineReport {
         out += "command    \(m.invocation)\n"
         out += "same as    switchboard-bench engine \(o.equivalentArguments().joined(separator: " "))\n"
         out += "build      \(EngineMeasurement.build)\n"
-        out += "machine    \(machine(m))\n\n"
+        out += "machine    \(Format.machine(loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd))\n\n"
 
         out += "WORKLOAD\n"
         var workload = TextTable()
@@ -130,12 +130,6 @@ enum EngineReport {
 
             """
         return out
-    }
-
-    /// Processors and load average, which say how much the figures may be disturbed.
-    static func machine(_ m: EngineMeasurement) -> String {
-        let load = { (value: Double?) in value.map { Format.grouped($0, decimals: 2) } ?? "?" }
-        return "\(Probe.processors) processors; load average \(load(m.loadAtStart)) at start, \(load(m.loadAtEnd)) at end"
     }
 
     // MARK: - JSON

@@ -25,17 +25,10 @@ struct ReplayOptions {
             case "--seed": options.seed = try ArgumentValue.seed(try reader.value(of: flag, inline: inline, expecting: "an unsigned 64-bit integer"), flag: flag)
             case "--runs": options.runs = try count(1...101)
             case "--parse-iterations": options.parseIterations = try count(0...100_000_000)
-            case "--json":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.json = true
-            case "--quiet":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.quiet = true
-            case "--help":
-                try ArgumentReader.noValue(flag, inline: inline)
-                options.help = true
             default:
-                throw UsageError(message: "unknown flag \(flag); see 'switchboard-bench replay --help'")
+                guard try ArgumentReader.outputSwitch(flag, inline: inline, json: &options.json, quiet: &options.quiet, help: &options.help) else {
+                    throw UsageError(message: "unknown flag \(flag); see 'switchboard-bench replay --help'")
+                }
             }
         }
         return options

@@ -16,7 +16,7 @@ enum ReplayReport {
         out += "command    \(m.invocation)\n"
         out += "same as    switchboard-bench replay \(o.canonicalFlags)\n"
         out += "build      \(EngineMeasurement.build)\n"
-        out += "machine    \(machine(m))\n\n"
+        out += "machine    \(Format.machine(loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd))\n\n"
 
         out += "LOG\n"
         var workload = TextTable()
@@ -83,10 +83,6 @@ enum ReplayReport {
 
     private static func ms(_ nanoseconds: UInt64) -> String { Format.grouped(Double(nanoseconds) / 1e6, decimals: 1) }
 
-    private static func machine(_ m: ReplayMeasurement) -> String {
-        let load = { (value: Double?) in value.map { Format.grouped($0, decimals: 2) } ?? "?" }
-        return "\(Probe.processors) processors; load average \(load(m.loadAtStart)) at start, \(load(m.loadAtEnd)) at end"
-    }
 
     // MARK: - JSON
 

@@ -66,6 +66,11 @@ public struct LogRecordView {
         for offset in start..<end {
             let digit = bytes[offset] &- UInt8(ascii: "0")
             guard digit < 10 else { return nil }
+            // Up to 19 digits always fit; only a 20-digit number can pass UInt64.max.
+            guard count == 20 else {
+                value = value &* 10 &+ UInt64(digit)
+                continue
+            }
             let (times10, overflow) = value.multipliedReportingOverflow(by: 10)
             let (sum, carry) = times10.addingReportingOverflow(UInt64(digit))
             guard !overflow, !carry else { return nil }

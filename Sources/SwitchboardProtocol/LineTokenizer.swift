@@ -9,10 +9,16 @@ struct LineTokenizer {
     private let isASCII: Bool
     private let limits: ProtocolLimits
     private var index = 0
+    // The byte classes, read once per line so the loops test bits in registers.
+    private let keys = Self.keyBytes, notBareBytes = Self.notBare, quotedEnds = Self.quotedValueEnds
 
     private static let quote = UInt8(ascii: "\"")
     private static let backslash = UInt8(ascii: "\\")
     private static let equals = UInt8(ascii: "=")
+    /// What a bare value may not hold.
+    private static let notBare = AsciiSet("\"\\=")
+    /// What ends a run of plain bytes in a quoted value: its closing quote or an escape.
+    static let quotedValueEnds = AsciiSet("\"\\")
 
     init(_ body: UnsafeBufferPointer<UInt8>, isASCII: Bool, limits: ProtocolLimits) {
         self.body = body
@@ -34,9 +40,9 @@ struct LineTokenizer {
             // Most lines carry a handful of fields; one allocation instead of four growths.
             if line.fields.isEmpty { line.fields.reserveCapacity(8) }
             let start = index
-            while index < body.count, Self.isKeyByte(body[index]) { index += 1 }
+            while index < body.count, keys.contains(body[index]) { index += 1 }
             if index > start && index < body.count && body[index] == Self.equals {
-                let key = text(start, index)
+                let key = KnownKeys.key(UnsafeBufferPointer(rebasing: body[start..<index])) ?? text(start, index)
                 index += 1
                 let value = index < body.count && !Self.isBlank(body[index]) ? try value() : ""
                 line.fields.append(Line.Field(key, value))
@@ -80,8 +86,7 @@ struct LineTokenizer {
         guard body[index] == Self.quote else {
             var forbidden = false
             while index < body.count, !Self.isBlank(body[index]) {
-                let byte = body[index]
-                forbidden = forbidden || byte == Self.quote || byte == Self.backslash || byte == Self.equals
+                forbidden = forbidden || notBareBytes.contains(body[index])
                 index += 1
             }
             if forbidden {
@@ -96,6 +101,10 @@ struct LineTokenizer {
         var escaped = false
         while index < body.count {
             let byte = body[index]
+            if !quotedEnds.contains(byte) {
+                index += 1
+                continue
+            }
             if byte == Self.quote {
                 let value: String
                 if escaped {
@@ -109,10 +118,6 @@ struct LineTokenizer {
                     throw ProtocolError(.badSyntax, "closing quote at column \(column(index - 1)) is followed by [\(scalar(at: index))]; put a space after it")
                 }
                 return value
-            }
-            guard byte == Self.backslash else {
-                index += 1
-                continue
             }
             guard index + 1 < body.count else { break }
             let replacement: UInt8
@@ -163,10 +168,8 @@ struct LineTokenizer {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    @inline(__always) static func isKeyByte(_ byte: UInt8) -> Bool {
-        (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-            || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
-    }
+    /// The bytes of a key.
+    static let keyBytes = AsciiSet("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
     @inline(__always) static func isVerbByte(_ byte: UInt8) -> Bool {
         (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z")) || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))

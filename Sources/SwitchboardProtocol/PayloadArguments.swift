@@ -29,6 +29,8 @@ struct PayloadArguments: LogEntryArguments {
     private let count: Int
     /// Bit `i` is set once field `i` was read.
     private var used: UInt64 = 0
+    /// Where the next key search starts.
+    private var cursor = 0
 
     /// The entry, or nil when the payload is not in the plain form or is not a valid entry.
     static func plainEntry(_ bytes: UnsafeBufferPointer<UInt8>) -> LogEntry? {
@@ -68,12 +70,14 @@ struct PayloadArguments: LogEntryArguments {
     private static func fields(_ bytes: UnsafeBufferPointer<UInt8>, from index: Int, into spans: UnsafeMutableBufferPointer<Span>) -> Int? {
         var index = index
         var count = 0
+        // Read once: the inner loops then test bits in registers instead of reaching for globals.
+        let keyBytes = LineTokenizer.keyBytes, bareValueEnds = Self.bareValueEnds, quotedValueEnds = LineTokenizer.quotedValueEnds
         while true {
             while index < bytes.count && isBlank(bytes[index]) { index += 1 }
             guard index < bytes.count else { return count }
             guard count < limits.maximumFields else { return nil }
             let keyStart = index
-            while index < bytes.count && LineTokenizer.isKeyByte(bytes[index]) { index += 1 }
+            while index < bytes.count && keyBytes.contains(bytes[index]) { index += 1 }
             guard index > keyStart, index < bytes.count, bytes[index] == UInt8(ascii: "=") else { return nil }
             let keyEnd = index
             index += 1
@@ -81,20 +85,14 @@ struct PayloadArguments: LogEntryArguments {
             if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 valueStart = index
-                while index < bytes.count && bytes[index] != UInt8(ascii: "\"") {
-                    guard bytes[index] != UInt8(ascii: "\\") else { return nil }
-                    index += 1
-                }
-                guard index < bytes.count else { return nil }
+                while index < bytes.count && !quotedValueEnds.contains(bytes[index]) { index += 1 }
+                guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
                 index += 1
                 guard index == bytes.count || isBlank(bytes[index]) else { return nil }
             } else {
-                while index < bytes.count && !isBlank(bytes[index]) {
-                    let byte = bytes[index]
-                    guard byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte != UInt8(ascii: "=") else { return nil }
-                    index += 1
-                }
+                while index < bytes.count && !bareValueEnds.contains(bytes[index]) { index += 1 }
+                guard index == bytes.count || isBlank(bytes[index]) else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
             }
             count += 1
@@ -105,34 +103,39 @@ struct PayloadArguments: LogEntryArguments {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
+    /// What ends a bare value: a blank, or a byte it may not hold (a fault, left to the general path).
+    private static let bareValueEnds = AsciiSet(" \t\"\\=")
+
     // MARK: - LogEntryArguments
 
-    /// The value bytes of the one field with this key; nil when absent. A repeated key leaves
-    /// the payload to the general path.
-    private mutating func value(_ key: String) throws(ProtocolError) -> UnsafeBufferPointer<UInt8>? {
+    /// The value bytes of the first field with this key; nil when absent.
+    ///
+    /// The search starts after the field found last and wraps around: the node writes fields
+    /// in the order `LogEntry` reads them, so each is found at the first try. A repeated key
+    /// needs no search of its own: its second field is never read, so `finish` refuses the line.
+    private mutating func value(_ key: String) -> UnsafeBufferPointer<UInt8>? {
         var key = key
-        // A key's bytes are compared with memcmp: generic UTF-8 view iteration cost more than all the rest.
+        // Keys are compared with memcmp: iterating the key's UTF-8 view cost more than all the rest.
         let found = key.withUTF8 { key -> Int? in
-            var found: Int?
-            for position in 0..<count {
+            for step in 0..<count {
+                let position = (cursor + step) % count
                 let span = spans[position]
-                guard Int(span.keyEnd - span.keyStart) == key.count,
-                      memcmp(bytes.baseAddress! + Int(span.keyStart), key.baseAddress!, key.count) == 0 else { continue }
-                // A repeated key: -1 leaves the line to the general path, which names it.
-                guard found == nil else { return -1 }
-                found = position
+                if Int(span.keyEnd - span.keyStart) == key.count,
+                   memcmp(bytes.baseAddress! + Int(span.keyStart), key.baseAddress!, key.count) == 0 {
+                    return position
+                }
             }
-            return found
+            return nil
         }
         guard let position = found else { return nil }
-        guard position >= 0 else { throw Self.notPlain }
         used |= 1 << UInt64(position)
+        cursor = position + 1
         let span = spans[position]
         return UnsafeBufferPointer(rebasing: bytes[Int(span.valueStart)..<Int(span.valueEnd)])
     }
 
     private mutating func requiredBytes(_ key: String) throws(ProtocolError) -> UnsafeBufferPointer<UInt8> {
-        guard let value = try value(key) else { throw Self.notPlain }
+        guard let value = value(key) else { throw Self.notPlain }
         return value
     }
 
@@ -141,7 +144,7 @@ struct PayloadArguments: LogEntryArguments {
     }
 
     mutating func optional(_ key: String) throws(ProtocolError) -> String? {
-        try value(key).map { String(decoding: $0, as: UTF8.self) }
+        value(key).map { String(decoding: $0, as: UTF8.self) }
     }
 
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int {

@@ -160,7 +160,8 @@ struct ArgumentReader {
 
     mutating func optional(_ key: String) throws(ProtocolError) -> String? {
         var found: String?
-        for (position, field) in line.fields.enumerated() where field.key == key {
+        // Lengths first: most keys differ in length, which is cheaper to see than a String comparison.
+        for (position, field) in line.fields.enumerated() where field.key.utf8.count == key.utf8.count && field.key == key {
             guard found == nil else { throw ProtocolError(.badArgument, "\(key)= is given twice") }
             found = field.value
             if position < 64 { usedFields |= 1 << UInt64(position) }

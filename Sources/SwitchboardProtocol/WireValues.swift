@@ -91,30 +91,66 @@ public enum WireValue {
     /// `linux:3,dns,mail:2` (level 1 when omitted). Empty text is no skills.
     public static func skills(_ text: String, _ key: String = "skills") throws(ProtocolError) -> [SkillLevel] {
         guard !text.isEmpty else { return [] }
+        var bytes = text
+        // Nearly every list is ASCII and is read as bytes. Any other is split by Characters, as it
+        // always was: there a comma followed by a combining mark is not a comma.
+        let ascii = bytes.withUTF8 { utf8 in utf8.allSatisfy { $0 < 0x80 } ? asciiSkills(utf8, text: text, key: key) : nil }
+        return try (ascii ?? characterSkills(text, key: key)).get()
+    }
+
+    private static func asciiSkills(_ bytes: UnsafeBufferPointer<UInt8>, text: String, key: String) -> Result<[SkillLevel], ProtocolError> {
+        func string(_ range: Range<Int>) -> String { String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self) }
         var result: [SkillLevel] = []
-        // Walks the text by index rather than splitting it: no array of pieces per list and item.
-        let utf8 = text.utf8
-        var start = utf8.startIndex
+        var start = 0
         while true {
-            let end = utf8[start...].firstIndex(of: UInt8(ascii: ",")) ?? utf8.endIndex
-            let item = text[start..<end]
-            let colon = item.utf8.firstIndex(of: UInt8(ascii: ":"))
-            let name = colon.map { item[..<$0] } ?? item
-            let levelText = colon.map { item[item.utf8.index(after: $0)...] }
-            guard !name.isEmpty, levelText?.utf8.contains(UInt8(ascii: ":")) != true else {
-                throw ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL")
+            var end = start
+            var colon: Int?
+            var colons = 0
+            while end < bytes.count && bytes[end] != UInt8(ascii: ",") {
+                if bytes[end] == UInt8(ascii: ":") {
+                    colons += 1
+                    colon = colon ?? end
+                }
+                end += 1
+            }
+            let nameEnd = colon ?? end
+            guard colons <= 1, nameEnd > start else {
+                return .failure(ProtocolError(.badArgument, "\(key)=\(text): [\(string(start..<end))] must be a skill name, optionally with :LEVEL"))
             }
             var level = 1
-            if let levelText {
-                guard let parsed = Int(levelText), SkillLevel.levels.contains(parsed) else {
-                    throw ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5")
+            if let colon {
+                let digits = colon + 1..<end
+                if digits.count == 1, (UInt8(ascii: "1")...UInt8(ascii: "5")).contains(bytes[colon + 1]) {
+                    level = Int(bytes[colon + 1] - UInt8(ascii: "0"))
+                } else if let parsed = Int(string(digits)), SkillLevel.levels.contains(parsed) {
+                    level = parsed
+                } else {
+                    return .failure(ProtocolError(.badArgument, "\(key)=\(text): level of [\(string(start..<nameEnd))] must be 1 to 5"))
+                }
+            }
+            result.append(SkillLevel(string(start..<nameEnd), level: level))
+            guard end < bytes.count else { return .success(result) }
+            start = end + 1
+        }
+    }
+
+    private static func characterSkills(_ text: String, key: String) -> Result<[SkillLevel], ProtocolError> {
+        var result: [SkillLevel] = []
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count <= 2, let name = parts.first, !name.isEmpty else {
+                return .failure(ProtocolError(.badArgument, "\(key)=\(text): [\(item)] must be a skill name, optionally with :LEVEL"))
+            }
+            var level = 1
+            if parts.count == 2 {
+                guard let parsed = Int(parts[1]), SkillLevel.levels.contains(parsed) else {
+                    return .failure(ProtocolError(.badArgument, "\(key)=\(text): level of [\(name)] must be 1 to 5"))
                 }
                 level = parsed
             }
             result.append(SkillLevel(String(name), level: level))
-            guard end < utf8.endIndex else { return result }
-            start = utf8.index(after: end)
         }
+        return .success(result)
     }
 
     /// The text of a skill list.
@@ -125,8 +161,8 @@ public enum WireValue {
     /// `chat:3,email:5,phone:1,web:2,total:6`; channels not named take nothing.
     public static func capacity(_ text: String) throws(ProtocolError) -> Capacity {
         var capacity = Capacity()
-        for item in text.split(separator: ",") {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+        for item in pieces(text, ",") {
+            let parts = pieces(item, ":", omittingEmpty: false)
             guard parts.count == 2, let value = Int(parts[1]), value >= 0 else {
                 throw ProtocolError(.badArgument, "capacity=\(text): [\(item)] must be CHANNEL:N or total:N")
             }
@@ -144,8 +180,8 @@ public enum WireValue {
     /// `urgent:5m,high:30m,normal:4h,low:1d`; priorities not named keep `base`'s target.
     public static func sla(_ text: String, base: SLATargets = .standard) throws(ProtocolError) -> SLATargets {
         var targets = base
-        for item in text.split(separator: ",") {
-            let parts = item.split(separator: ":", omittingEmptySubsequences: false)
+        for item in pieces(text, ",") {
+            let parts = pieces(item, ":", omittingEmpty: false)
             guard parts.count == 2, let priority = Priority(name: String(parts[0])) else {
                 throw ProtocolError(.badArgument, "sla=\(text): [\(item)] must be PRIORITY:DURATION, e.g. urgent:5m")
             }
@@ -153,6 +189,30 @@ public enum WireValue {
         }
         return targets
     }
+
+    /// `text` split at an ASCII separator, as `split` splits it. An ASCII text is cut at bytes,
+    /// where every byte is a Character; any other is split by Characters (grapheme breaking
+    /// made `split` the dearest part of reading a LOGIN), where a separator followed by a
+    /// combining mark is not a separator.
+    private static func pieces(_ text: Substring, _ separator: Character, omittingEmpty: Bool = true) -> [Substring] {
+        guard let byte = separator.asciiValue, text.utf8.allSatisfy({ $0 < 0x80 }) else {
+            return text.split(separator: separator, omittingEmptySubsequences: omittingEmpty)
+        }
+        var result: [Substring] = []
+        var start = text.startIndex
+        var index = text.startIndex
+        while index < text.endIndex {
+            if text.utf8[index] == byte {
+                if !omittingEmpty || start < index { result.append(text[start..<index]) }
+                start = text.utf8.index(after: index)
+            }
+            index = text.utf8.index(after: index)
+        }
+        if !omittingEmpty || start < text.endIndex { result.append(text[start..<text.endIndex]) }
+        return result
+    }
+
+    private static func pieces(_ text: String, _ separator: Character) -> [Substring] { pieces(text[...], separator) }
 
     /// The text of SLA targets.
     public static func sla(_ targets: SLATargets) -> String {
