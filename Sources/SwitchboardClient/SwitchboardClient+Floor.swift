@@ -32,6 +32,9 @@ public struct NodeStatus: Hashable, Sendable {
     public var snapshotIndex: UInt64 = 0
     /// The longest batch applied while the last automatic snapshot was written, in milliseconds.
     public var snapshotPauseMs: Double = 0
+    /// Records this node process appended to its log, and the fsyncs it made.
+    public var logRecords = 0
+    public var logSyncs = 0
 }
 
 extension SwitchboardClient {
@@ -137,7 +140,8 @@ extension SwitchboardClient {
             digest: try Self.field(reply, "digest") { $0 },
             appliedIndex: try Self.field(reply, "applied") { UInt64($0) },
             snapshotIndex: try Self.field(reply, "snapshot") { UInt64($0) },
-            snapshotPauseMs: try Self.field(reply, "snapshot_pause_ms") { Double($0) })
+            snapshotPauseMs: try Self.field(reply, "snapshot_pause_ms") { Double($0) },
+            logRecords: try number("log_records"), logSyncs: try number("log_syncs"))
     }
 
     // MARK: - Reading replies

@@ -255,7 +255,7 @@ public final class LogWriter: @unchecked Sendable {
                 return
             }
             counters.withLock {
-                $0.appendedRecords += batch.count
+                $0.appendedRecords += batch.reduce(0) { $0 + Int($1.index - $1.firstIndex + 1) }
                 if !batch.isEmpty { $0.batches += 1 }
             }
             condition.lock()

@@ -234,6 +234,7 @@ extension Coordinator {
 
     func statusReply() -> Reply {
         let totals = engine.totals()
+        let log = writer.statistics
         return .ok([
             .init("id", configuration.id),
             .init("uptime_s", String(Int(Date().timeIntervalSince(startedAt)))),
@@ -250,6 +251,8 @@ extension Coordinator {
             .init("applied", String(appliedIndex)),
             .init("snapshot", String(snapshotIndex)),
             .init("snapshot_pause_ms", String(format: "%.2f", lastSnapshotPauseMs)),
+            .init("log_records", String(log.appendedRecords)),
+            .init("log_syncs", String(log.syncs)),
         ])
     }
 

@@ -246,7 +246,8 @@ enum AdminCommands {
                        "agents_online": status.agentsOnline, "queued": status.queued, "offered": status.offered,
                        "assigned": status.assigned, "resolved": status.resolved, "cancelled": status.cancelled,
                        "breached": status.breached, "tickets": status.tickets, "digest": status.digest,
-                       "applied": status.appliedIndex, "snapshot": status.snapshotIndex, "snapshot_pause_ms": status.snapshotPauseMs])
+                       "applied": status.appliedIndex, "snapshot": status.snapshotIndex, "snapshot_pause_ms": status.snapshotPauseMs,
+                       "log_records": status.logRecords, "log_syncs": status.logSyncs])
             return
         }
         print("node \(status.id) at \(node.address), up \(status.uptimeSeconds) s, \(status.connections) connection(s)")
@@ -254,6 +255,7 @@ enum AdminCommands {
             + "assigned \(status.assigned), resolved \(status.resolved), cancelled \(status.cancelled), SLA breached \(status.breached)")
         print("state digest \(status.digest); log applied to \(status.appliedIndex), snapshot at \(status.snapshotIndex) "
             + "(longest batch while the last automatic one was written: \(status.snapshotPauseMs) ms)")
+        print("log: \(status.logRecords) record(s) appended by this process in \(status.logSyncs) fsync(s)")
     }
 }
 

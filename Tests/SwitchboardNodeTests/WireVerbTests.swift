@@ -92,7 +92,7 @@ import Testing
                 + "skills=linux:4,dns:2 capacity=chat:3,email:5 auto-accept=0 load=chat:1,email:0,phone:0,web:0 tickets=1 misses=0")
             expectLine(try await intake.request("STATUS"),
                        "OK id=node-1 uptime_s=<n> connections=2 agents_online=1 queued=0 offered=0 assigned=1 resolved=0 "
-                       + "cancelled=0 breached=0 tickets=1 digest=<hex16> applied=<n> snapshot=0 snapshot_pause_ms=0.00")
+                       + "cancelled=0 breached=0 tickets=1 digest=<hex16> applied=<n> snapshot=0 snapshot_pause_ms=0.00 log_records=<n> log_syncs=<n>")
 
             #expect(try await desk.request("RESOLVE ticket=1") == "OK ticket=1 state=resolved tier=1")
             let history = try await intake.listing("TICKET id=1")
@@ -118,7 +118,7 @@ import Testing
             #expect(try await intake.listing("TICKETS state=cancelled").isEmpty)
             expectLine(try await intake.request("STATUS"),
                        "OK id=node-1 uptime_s=<n> connections=2 agents_online=1 queued=0 offered=1 assigned=0 resolved=1 "
-                       + "cancelled=0 breached=0 tickets=2 digest=<hex16> applied=<n> snapshot=0 snapshot_pause_ms=0.00")
+                       + "cancelled=0 breached=0 tickets=2 digest=<hex16> applied=<n> snapshot=0 snapshot_pause_ms=0.00 log_records=<n> log_syncs=<n>")
             desk.close()
             intake.close()
         }
