@@ -20,9 +20,11 @@ public final class Node: Sendable {
     private let listener: TCPListener
     private let timer: Task<Void, Never>
     private let log: Log
+    private let lock: DataDirectoryLock
 
     private init(port: Int, address: String, coordinator: Coordinator, loop: EventLoop, listener: TCPListener,
-                 timer: Task<Void, Never>, log: Log) {
+                 timer: Task<Void, Never>, log: Log, lock: DataDirectoryLock) {
+        self.lock = lock
         self.port = port
         self.address = address
         self.coordinator = coordinator
@@ -43,9 +45,23 @@ public final class Node: Sendable {
                              onFatal: @escaping @Sendable (String) -> Void = { _ in },
                              logFileSystem: (any LogFileSystem)? = nil) async throws -> Node {
         try configuration.validate()
-        let (engine, appliedIndex, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
-        let loop = try EventLoop(name: "switchboard-io")
-        try loop.start()
+        let lock = try DataDirectoryLock.acquire(configuration.dataDirectory)
+        let engine: RoutingEngine, appliedIndex: UInt64, writer: LogWriter
+        do {
+            (engine, appliedIndex, writer) = try NodeStorage.open(configuration, log: log, fileSystem: logFileSystem)
+        } catch {
+            lock.release()
+            throw error
+        }
+        let loop: EventLoop
+        do {
+            loop = try EventLoop(name: "switchboard-io")
+            try loop.start()
+        } catch {
+            try? writer.close()
+            lock.release()
+            throw error
+        }
         let coordinator = Coordinator(configuration: configuration, log: log, engine: engine, appliedIndex: appliedIndex,
                                       writer: writer, loop: loop, onFatal: onFatal)
         writer.onBackgroundFailure { error in
@@ -70,6 +86,7 @@ public final class Node: Sendable {
         } catch {
             loop.stop()
             await coordinator.closeLog()
+            lock.release()
             throw error
         }
         let timer = Task.detached {
@@ -80,7 +97,7 @@ public final class Node: Sendable {
         }
         log.info("started [\(configuration.id)] listening [\(listener.address)] tokens [\(configuration.tokens.isEmpty ? "none, loopback only" : "\(configuration.tokens.count)")] data [\(configuration.dataDirectory)] fsync [\(configuration.fsync)]")
         return Node(port: listener.port, address: listener.address, coordinator: coordinator, loop: loop,
-                    listener: listener, timer: timer, log: log)
+                    listener: listener, timer: timer, log: log, lock: lock)
     }
 
     /// Stops listening, closes every connection, and waits for the coordinator to finish.
@@ -90,6 +107,7 @@ public final class Node: Sendable {
         await coordinator.shutdown()
         loop.stop()
         await coordinator.closeLog()
+        lock.release()
         log.info("stopped")
     }
 

@@ -183,6 +183,24 @@ final class FailingSyncFileSystem: LogFileSystem {
         await node.stop()
     }
 
+    @Test func aSecondNodeOnTheSameDataDirectoryIsRefusedUntilTheFirstStops() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data }
+        do {
+            let second = try await NodeHarness.start { $0.dataDirectory = data }
+            await second.stop()
+            Issue.record("a second node started on a data directory in use")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("is in use by another switchboard node (pid \(getpid()))"), "\(message)")
+            #expect(message.contains(data))
+        }
+        await first.stop()
+        let again = try await NodeHarness.start { $0.dataDirectory = data }
+        await again.stop()
+    }
+
     /// Polls a condition until it holds or the deadline passes.
     private func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))

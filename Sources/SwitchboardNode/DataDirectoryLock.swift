@@ -1,0 +1,50 @@
+import Foundation
+import Glibc
+
+/// An exclusive hold on a data directory for as long as a node runs: two nodes appending to
+/// one log would interleave records and destroy it, so the second one refuses to start.
+///
+/// It is a `flock` on `LOCK` in the directory. The kernel drops it when the holder exits, even
+/// by SIGKILL, so a crashed node never leaves a stale lock behind. The file also holds the
+/// holder's pid, to name it in the refusal.
+final class DataDirectoryLock: Sendable {
+    private let fd: Int32
+
+    private init(fd: Int32) { self.fd = fd }
+
+    /// Takes the lock on `directory` (creating the directory if needed).
+    /// - Throws: `NodeStorage.StartError` naming the directory and the node that holds it.
+    static func acquire(_ directory: String) throws -> DataDirectoryLock {
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw NodeStorage.StartError(description: "cannot create the data directory [\(directory)]: \(error.localizedDescription)")
+        }
+        let path = (directory as NSString).appendingPathComponent("LOCK")
+        let fd = Glibc.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw NodeStorage.StartError(description: "cannot open [\(path)]: \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let error = errno
+            var holder = [UInt8](repeating: 0, count: 32)
+            let count = pread(fd, &holder, holder.count, 0)
+            let pid = String(decoding: holder.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            Glibc.close(fd)
+            if error == EWOULDBLOCK {
+                throw NodeStorage.StartError(description: "the data directory [\(directory)] is in use by another switchboard node"
+                    + (pid.isEmpty ? "" : " (pid \(pid))") + "; stop it, or give this node a data directory of its own")
+            }
+            throw NodeStorage.StartError(description: "cannot lock [\(path)]: \(String(cString: strerror(error)))")
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        return DataDirectoryLock(fd: fd)
+    }
+
+    /// Lets the directory go (the node stopped).
+    func release() {
+        Glibc.close(fd)
+    }
+}
