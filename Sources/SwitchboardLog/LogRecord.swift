@@ -78,7 +78,7 @@ public struct LogRecord: Hashable, Sendable {
             }
             prefix[length] = 0x20
             length += 1
-            out.reserveCapacity(out.count + length + payload.count + 1)
+            out.reserveRoom(for: length + payload.count + 1)
             out.append(contentsOf: UnsafeBufferPointer(rebasing: prefix[0..<length]))
             out.append(contentsOf: payload)
             out.append(0x0A)

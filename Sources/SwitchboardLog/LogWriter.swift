@@ -168,31 +168,42 @@ public final class LogWriter: @unchecked Sendable {
         precondition(writesInline, "appendNow is for the interval and never policies; .always goes through the writer thread")
         condition.lock()
         defer { condition.unlock() }
-        if let failure { throw .failed(failure) }
-        if closing { throw .closed }
-        let first = nextIndex
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
-        for (offset, payload) in payloads.enumerated() {
-            do {
-                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
+        while true {
+            if let failure { throw .failed(failure) }
+            if closing { throw .closed }
+            let first = nextIndex
+            bytes.removeAll(keepingCapacity: true)
+            bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
+            for (offset, payload) in payloads.enumerated() {
+                do {
+                    try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
+                } catch {
+                    throw .invalidRecord(error)
+                }
+            }
+            let rollover = segmentBytes > headerBytes && segmentBytes + bytes.count > options.segmentSize
+            if rollover && syncing {
+                // The sync thread holds this descriptor. Waiting lets go of the lock, so all of
+                // the above is done again after it.
+                condition.wait()
+                continue
+            }
+            do throws(LogIOError) {
+                if rollover {
+                    if options.fsync != .never && dirty { try syncCurrent() }
+                    closeCurrent()
+                    try openSegment(firstIndex: first)
+                }
+                try Self.write(bytes, fd: fd, path: path, fileSystem: options.fileSystem)
             } catch {
-                throw .invalidRecord(error)
-            }
-        }
-        do throws(LogIOError) {
-            if segmentBytes > headerBytes && segmentBytes + bytes.count > options.segmentSize {
-                while syncing { condition.wait() }  // the sync thread holds this descriptor
-                if options.fsync != .never && dirty { try syncCurrent() }
+                failure = error  // first, so nothing else writes while this waits
+                while syncing { condition.wait() }
                 closeCurrent()
-                try openSegment(firstIndex: first)
+                condition.broadcast()
+                throw .failed(error)
             }
-            try Self.write(bytes, fd: fd, path: path, fileSystem: options.fileSystem)
-        } catch {
-            failure = error
-            closeCurrent()
-            condition.broadcast()
-            throw .failed(error)
+            break
         }
         segmentBytes += bytes.count
         if !dirty { condition.signal() }  // starts the sync thread's interval

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import SwitchboardCore
 import SwitchboardLog
 import SwitchboardProtocol
@@ -12,8 +13,16 @@ extension Coordinator {
         return (appliedIndex, bytes, Coordinator.milliseconds(ContinuousClock.now - start))
     }
 
-    /// Writes a snapshot file and drops the log segments it covers.
+    /// Writes a snapshot file and drops the log segments it covers. One store at a time: an
+    /// on-demand snapshot at the same index as a background one would otherwise share its
+    /// temporary file, and two deletions of covered segments would race.
     nonisolated static func store(_ bytes: [UInt8], index: UInt64, configuration: NodeConfiguration) throws {
+        try storing.withLock { _ in try storeAlone(bytes, index: index, configuration: configuration) }
+    }
+
+    private nonisolated static let storing = Mutex(())
+
+    private nonisolated static func storeAlone(_ bytes: [UInt8], index: UInt64, configuration: NodeConfiguration) throws {
         try SnapshotStore.write(bytes, index: index, directory: SnapshotStore.directory(configuration.dataDirectory))
         let logDirectory = (configuration.dataDirectory as NSString).appendingPathComponent("log")
         try LogSegments.removeCovered(directory: logDirectory, upTo: index)
@@ -30,7 +39,7 @@ extension Coordinator {
         let index = appliedIndex
         let configuration = self.configuration
         let log = self.log
-        Task.detached {
+        backgroundSnapshot = Task.detached {
             let start = ContinuousClock.now
             let bytes = engine.snapshot()
             let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
@@ -43,6 +52,12 @@ extension Coordinator {
                 await self.snapshotDone(at: nil)
             }
         }
+    }
+
+    /// Waits for a background snapshot still being written (the node is stopping: it must not
+    /// touch the data directory once the node lets it go).
+    func finishBackgroundSnapshot() async {
+        await backgroundSnapshot?.value
     }
 
     /// Notes how long a batch applied while a background snapshot runs took: the copy-on-write

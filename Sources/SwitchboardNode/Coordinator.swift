@@ -8,6 +8,8 @@ import SwitchboardTransport
 struct PendingBatch {
     let steps: [(connection: Connection?, step: Step)]
     let time: Timestamp
+    /// The log index of its first command (if it has one).
+    let firstIndex: UInt64
     /// The log index of its last command (or of the last command before it, if it has none).
     let lastIndex: UInt64
 }
@@ -55,6 +57,8 @@ actor Coordinator {
     var snapshotIndex: UInt64 = 0
     /// Whether an automatic snapshot is being written in the background.
     var snapshotting = false
+    /// The task writing it.
+    var backgroundSnapshot: Task<Void, Never>?
     /// The longest batch applied while the current background snapshot runs, in milliseconds.
     var longestBatchDuringSnapshotMs = 0.0
     /// The same for the last snapshot finished: the pause it caused.
@@ -146,12 +150,13 @@ actor Coordinator {
             }
         }
         if payloads.isEmpty && pendingBatches.isEmpty {
-            perform(steps, at: time)  // nothing to wait for
+            perform(steps, at: time, firstIndex: appendedIndex + 1)  // nothing to wait for
             flush()
             return
         }
+        let firstIndex = appendedIndex + 1
         if payloads.isEmpty {
-            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
         } else if writer.writesInline {
             // Written now: as durable as the policy makes them, so answered now.
             do throws(LogWriterError) {
@@ -160,14 +165,14 @@ actor Coordinator {
                 fail("the log failed: \(error); stopping without acknowledging anything more")
                 return
             }
-            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
             release(upTo: appendedIndex)
         } else {
             appendedIndex += UInt64(payloads.count)
             writer.append(term: 1, payloads: payloads) { [loop] result in
                 loop.schedule { self.assumeIsolated { $0.logged(result) } }
             }
-            pendingBatches.append(PendingBatch(steps: steps, time: time, lastIndex: appendedIndex))
+            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
         }
     }
 
@@ -186,7 +191,7 @@ actor Coordinator {
         var released = 0
         while released < pendingBatches.count && pendingBatches[released].lastIndex <= index {
             let batch = pendingBatches[released]
-            perform(batch.steps, at: batch.time)
+            perform(batch.steps, at: batch.time, firstIndex: batch.firstIndex)
             appliedIndex = max(appliedIndex, batch.lastIndex)
             released += 1
         }
@@ -197,15 +202,22 @@ actor Coordinator {
         snapshotIfDue()
     }
 
-    /// Applies committed steps and queues their answers (sent at the next `flush`).
-    private func perform(_ steps: [(connection: Connection?, step: Step)], at time: Timestamp) {
+    /// Applies committed steps and queues their answers (sent at the next `flush`). The steps'
+    /// commands have the log indexes from `firstIndex` on, in order; `appliedIndex` follows each
+    /// one, so that a query later in the batch (a `SNAPSHOT`, a `STATUS`) names the index of
+    /// the state it sees.
+    private func perform(_ steps: [(connection: Connection?, step: Step)], at time: Timestamp, firstIndex: UInt64) {
+        var index = firstIndex
         for (connection, step) in steps {
             let reply: Reply?
             switch step {
             case .now(let now): reply = now
             case .later(let command, let suppressing, let finish):
                 if let command {
-                    reply = finish(apply(command, at: time, suppressing: suppressing))
+                    let result = apply(command, at: time, suppressing: suppressing)
+                    appliedIndex = max(appliedIndex, index)
+                    index += 1
+                    reply = finish(result)
                 } else {
                     reply = finish(.success([]))
                 }
@@ -232,16 +244,17 @@ actor Coordinator {
         for (_, step) in steps {
             if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
         }
+        var firstIndex = appendedIndex + 1
         if !entries.isEmpty {
             do throws(LogWriterError) {
-                appliedIndex = try await commit(entries)
-                appendedIndex = appliedIndex
+                appendedIndex = try await commit(entries)
+                firstIndex = appendedIndex - UInt64(entries.count) + 1
             } catch {
                 fail("the log failed: \(error); stopping without acknowledging anything more")
                 return
             }
         }
-        perform(steps, at: now)
+        perform(steps, at: now, firstIndex: firstIndex)
         flush()
         snapshotIfDue()
     }

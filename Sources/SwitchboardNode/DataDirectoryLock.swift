@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 
 /// An exclusive hold on a data directory for as long as a node runs: two nodes appending to
 /// one log would interleave records and destroy it, so the second one refuses to start.
@@ -8,9 +9,13 @@ import Glibc
 /// by SIGKILL, so a crashed node never leaves a stale lock behind. The file also holds the
 /// holder's pid, to name it in the refusal.
 final class DataDirectoryLock: Sendable {
-    private let fd: Int32
+    /// The locked file's descriptor; -1 once released, so a second release closes nothing
+    /// (the number may belong to another file by then).
+    private let fd: Mutex<Int32>
 
-    private init(fd: Int32) { self.fd = fd }
+    private init(fd: Int32) { self.fd = Mutex(fd) }
+
+    deinit { release() }
 
     /// Takes the lock on `directory` (creating the directory if needed).
     /// - Throws: `NodeStorage.StartError` naming the directory and the node that holds it.
@@ -37,14 +42,19 @@ final class DataDirectoryLock: Sendable {
             }
             throw NodeStorage.StartError(description: "cannot lock [\(path)]: \(String(cString: strerror(error)))")
         }
+        // The pid first, then the length: a refused starter never reads an empty file.
         let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
         _ = pwrite(fd, pid, pid.count, 0)
+        _ = ftruncate(fd, off_t(pid.count))
         return DataDirectoryLock(fd: fd)
     }
 
     /// Lets the directory go (the node stopped).
     func release() {
-        Glibc.close(fd)
+        let fd = self.fd.withLock { fd in
+            defer { fd = -1 }
+            return fd
+        }
+        if fd >= 0 { Glibc.close(fd) }
     }
 }

@@ -107,6 +107,7 @@ public final class Node: Sendable {
         await coordinator.shutdown()
         loop.stop()
         await coordinator.closeLog()
+        await coordinator.finishBackgroundSnapshot()
         lock.release()
         log.info("stopped")
     }

@@ -6,7 +6,7 @@ extension LogEntry {
     /// than the rest of writing the record.
     public func write(to out: inout [UInt8]) {
         var writer = LineWriter(capacity: 0)
-        out.reserveCapacity(out.count + 256)
+        out.reserveRoom(for: 256)
         swap(&writer.bytes, &out)
         defer { swap(&writer.bytes, &out) }
         write(into: &writer)

@@ -26,7 +26,7 @@ public enum Push: Hashable, Sendable {
     /// every ticket, so it skips building a `Line`.
     public func write(to out: inout [UInt8]) {
         var writer = LineWriter(capacity: 0)
-        out.reserveCapacity(out.count + 256)
+        out.reserveRoom(for: 256)
         swap(&writer.bytes, &out)
         defer { swap(&writer.bytes, &out) }
         writer.bytes.append(contentsOf: Push.marker.utf8)

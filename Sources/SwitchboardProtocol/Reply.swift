@@ -18,7 +18,7 @@ public enum Reply: Hashable, Sendable {
         case .ok(let fields):
             // Straight into bytes: most replies are a short OK.
             var writer = LineWriter(capacity: 0)
-            out.reserveCapacity(out.count + 96)
+            out.reserveRoom(for: 96)
             swap(&writer.bytes, &out)
             writer.verb("OK")
             for field in fields { writer.field(field.key, field.value) }

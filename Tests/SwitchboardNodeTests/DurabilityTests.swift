@@ -201,6 +201,28 @@ final class FailingSyncFileSystem: LogFileSystem {
         await again.stop()
     }
 
+    @Test func aSnapshotAskedForInTheSameWriteAsACommandCoversThatCommand() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        let first = try await NodeHarness.start { $0.dataDirectory = data }
+        let wire = try WireConnection(port: first.port)
+        // One write: the SUBMIT and the SNAPSHOT (and STATUS) arrive in one batch.
+        try await wire.send(bytes: Array("SUBMIT customer=c1 channel=email queue=hosting\nSNAPSHOT\nSTATUS\n".utf8))
+        let submitted = try await wire.readReply()
+        let snapshot = try await wire.readReply()
+        let status = try await wire.readReply()
+        #expect(submitted.hasPrefix("OK ticket=1 "))
+        #expect(field("index", in: snapshot) == field("applied", in: status), "\(snapshot) / \(status)")
+        wire.close()
+        await first.stop()
+
+        let second = try await NodeHarness.start { $0.dataDirectory = data }
+        let again = try await second.client()
+        #expect(try await again.tickets().map(\.id) == [TicketID(1)], "the SUBMIT is neither lost nor replayed twice")
+        again.close()
+        await second.stop()
+    }
+
     /// Polls a condition until it holds or the deadline passes.
     private func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))

@@ -64,4 +64,54 @@ import Testing
             }
         }
     }
+
+    /// The encoder as it was before it worked on bytes, kept as the reference the byte
+    /// encoders are held to.
+    static func referenceText(_ line: Line) -> String {
+        func value(_ value: String) -> String {
+            let bare = !value.isEmpty && value.utf8.allSatisfy {
+                $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "\\")
+            }
+            if bare { return value }
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default: out.unicodeScalars.append(scalar)
+                }
+            }
+            return out + "\""
+        }
+        var out = line.verb
+        for positional in line.positional { out += " " + value(positional) }
+        for field in line.fields { out += " " + field.key + "=" + value(field.value) }
+        return out
+    }
+
+    @Test func theByteEncodersWriteWhatTheReferenceEncoderWrote() {
+        let seed = UInt64.random(in: 0...UInt64.max)
+        var random = SplitMix64(seed: seed)
+        let alphabet = Array("ab \"\\\n\r\t=éü漢\u{7F}\u{01}xyz0123456789-_:,".unicodeScalars)
+        for _ in 0..<3_000 {
+            var fields: [Line.Field] = []
+            for n in 0..<Int(random.next() % 5) {
+                var value = ""
+                for _ in 0..<Int(random.next() % 30) { value.unicodeScalars.append(alphabet[Int(random.next() % UInt64(alphabet.count))]) }
+                fields.append(.init("k\(n)", value))
+            }
+            let line = Line("VERB", [], fields)
+            var viaWriter = LineWriter()
+            viaWriter.verb("VERB")
+            for field in fields { viaWriter.field(field.key, field.value) }
+            let expected = Self.referenceText(line)
+            guard line.description == expected, String(decoding: viaWriter.bytes, as: UTF8.self) == expected else {
+                Issue.record("seed \(seed): \(fields) written as [\(line.description)], expected [\(expected)]")
+                return
+            }
+        }
+    }
 }
