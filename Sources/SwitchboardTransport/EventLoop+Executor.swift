@@ -19,7 +19,7 @@ extension EventLoop: SerialExecutor {
         let executor = asUnownedSerialExecutor()
         let queued = execute { _ in job.runSynchronously(on: executor) }
         if !queued {
-            EventLoop.afterStop.async { job.runSynchronously(on: executor) }
+            afterStop.async { job.runSynchronously(on: executor) }
         }
     }
 
@@ -44,7 +44,4 @@ extension EventLoop: SerialExecutor {
     public func schedule(_ body: @escaping @Sendable () -> Void) -> Bool {
         execute { _ in body() }
     }
-
-    /// Where jobs go once a loop has stopped: serial, so an actor's jobs still never overlap.
-    private static let afterStop = DispatchQueue(label: "switchboard-io-after-stop")
 }

@@ -32,6 +32,9 @@ public final class EventLoop: Sendable {
     private let threadID = Atomic<UInt>(0)
     /// Entered at `start`, left by the loop thread when it has closed everything.
     private let finished = DispatchGroup()
+    /// Where jobs for actors on this loop go once it has stopped: serial, so an actor's jobs
+    /// still never overlap; one per loop, so one node's shutdown never waits behind another's.
+    let afterStop: DispatchQueue
 
     typealias Task = @Sendable (LoopCore) -> Void
 
@@ -74,6 +77,7 @@ public final class EventLoop: Sendable {
             throw TransportError(.resourceExhausted, "cannot watch the eventfd: \(Errno.describe(added))")
         }
         self.name = name
+        self.afterStop = DispatchQueue(label: "\(name)-after-stop")
         self.functions = functions
         self.epollFD = epollFD
         self.wakeFD = wakeFD
