@@ -47,8 +47,9 @@ public enum NodeStorage {
         }
         var replayed = 0
         var firstSeen: UInt64?
-        // Replay needs no events; one buffer, emptied after each command, spares an array per record.
-        var events: [Event] = []
+        let applier = ReplayApplier(engine: engine)
+        var chunk: [LogEntry] = []
+        chunk.reserveCapacity(ReplayApplier.chunkSize)
         let outcome: RecoveryOutcome
         do {
             outcome = try LogRecovery.recoverInPlace(directory: directory, repair: repair) { record in
@@ -63,14 +64,20 @@ public enum NodeStorage {
                 guard let entry = try record.entry() else {
                     throw StartError(description: "log record \(record.index) is empty")
                 }
-                // A command the engine refuses was refused when it was first applied too.
-                try? engine.apply(entry.command, at: entry.time, into: &events)
-                events.removeAll(keepingCapacity: true)
+                chunk.append(entry)
+                if chunk.count == ReplayApplier.chunkSize {
+                    applier.submit(chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
                 replayed += 1
             }
+            applier.submit(chunk)
+            engine = applier.finish()
         } catch let error as StartError {
+            _ = applier.finish()
             throw error
         } catch {
+            _ = applier.finish()
             throw StartError(description: "cannot read the log in [\(directory)]: \(error)")
         }
         let lastIndex: UInt64
