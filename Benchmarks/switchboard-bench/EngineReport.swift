@@ -14,11 +14,10 @@ enum EngineReport {
         let o = m.options
         let run = m.median
         let r = run.measured
-        var out = "switchboard-bench engine: RoutingEngine.apply(_:at:into:) on a simulated support floor\n"
-        out += "command    \(m.invocation)\n"
-        out += "same as    switchboard-bench engine \(o.equivalentArguments().joined(separator: " "))\n"
-        out += "build      \(EngineMeasurement.build)\n"
-        out += "machine    \(Format.machine(loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd))\n\n"
+        var out = Format.header(
+            "switchboard-bench engine: RoutingEngine.apply(_:at:into:) on a simulated support floor", invocation: m.invocation,
+            sameAs: "switchboard-bench engine \(o.equivalentArguments().joined(separator: " "))",
+            loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd)
 
         out += "WORKLOAD\n"
         var workload = TextTable()

@@ -1,9 +1,11 @@
 import SwitchboardBenchKit
 
 extension Format {
-    /// Processors and load average, which say how much the figures may be disturbed.
-    static func machine(loadAtStart: Double?, loadAtEnd: Double?) -> String {
+    /// The lines a report starts with: what ran, how to run it again, the build, and the
+    /// processors and load average, which say how much the figures may be disturbed.
+    static func header(_ title: String, invocation: String, sameAs: String, loadAtStart: Double?, loadAtEnd: Double?) -> String {
         let load = { (value: Double?) in value.map { grouped($0, decimals: 2) } ?? "?" }
-        return "\(Probe.processors) processors; load average \(load(loadAtStart)) at start, \(load(loadAtEnd)) at end"
+        return "\(title)\ncommand    \(invocation)\nsame as    \(sameAs)\nbuild      \(EngineMeasurement.build)\n"
+            + "machine    \(Probe.processors) processors; load average \(load(loadAtStart)) at start, \(load(loadAtEnd)) at end\n\n"
     }
 }

@@ -12,11 +12,9 @@ enum ReplayReport {
     static func text(_ m: ReplayMeasurement) -> String {
         let o = m.options
         let log = m.log
-        var out = "switchboard-bench replay: a node's recovery from its log (NodeStorage.recover)\n"
-        out += "command    \(m.invocation)\n"
-        out += "same as    switchboard-bench replay \(o.canonicalFlags)\n"
-        out += "build      \(EngineMeasurement.build)\n"
-        out += "machine    \(Format.machine(loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd))\n\n"
+        var out = Format.header(
+            "switchboard-bench replay: a node's recovery from its log (NodeStorage.recover)", invocation: m.invocation,
+            sameAs: "switchboard-bench replay \(o.canonicalFlags)", loadAtStart: m.loadAtStart, loadAtEnd: m.loadAtEnd)
 
         out += "LOG\n"
         var workload = TextTable()

@@ -42,7 +42,7 @@ struct LineTokenizer {
             let start = index
             while index < body.count, keys.contains(body[index]) { index += 1 }
             if index > start && index < body.count && body[index] == Self.equals {
-                let key = KnownKeys.key(UnsafeBufferPointer(rebasing: body[start..<index])) ?? text(start, index)
+                let key = text(start, index)
                 index += 1
                 let value = index < body.count && !Self.isBlank(body[index]) ? try value() : ""
                 line.fields.append(Line.Field(key, value))
