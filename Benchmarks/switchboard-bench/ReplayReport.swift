@@ -4,7 +4,8 @@ import SwitchboardCore
 /// The `replay` report: aligned text for people, one JSON object for tools.
 enum ReplayReport {
     static let splitMethod = "read+crc = a pass that reads the segments and checks every record; parse = a pass that also "
-        + "decodes every payload into a command, minus read+crc; apply = the node's recovery minus the parse pass; "
+        + "decodes every payload into a command, minus read+crc; apply = a pass applying the parsed commands to a fresh engine; "
+        + "recovery reads and parses on one thread while another applies, so it takes about the slower half; "
         + "each the median of the runs"
 
     // MARK: - Text
