@@ -33,10 +33,17 @@ struct AgentRouting {
     var lastOfferSeq: UInt64 = 0
     /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
     var readyMask: UInt8 = 0
-    /// Where the agent sits in its group's heaps, by `strategy * 4 + channel` (derived).
-    var heapPositions = SIMD16<Int32>(repeating: -1)
 
     @inline(__always) var totalLoad: Int32 { load.wrappedSum() }
+
+    /// The channels on which the agent takes a new offer right now, one bit each.
+    @inline(__always) var readyChannels: UInt8 {
+        guard status == .available && !sessionLost && totalLoad < totalCap else { return 0 }
+        let room = load .< channelCap
+        var mask: UInt8 = 0
+        for channel in 0..<4 where room[channel] { mask |= 1 << UInt8(channel) }
+        return mask
+    }
 
     /// Whether the agent takes a new offer on `channel` right now.
     @inline(__always) func isReady(on channel: Int) -> Bool {

@@ -111,7 +111,7 @@ extension RoutingEngine {
     }
 
     /// Checks that `by` (an agent, or nil for an admin) may act on the ticket as its owner.
-    private func checkActor(_ index: Int, _ id: TicketID, by agentID: AgentID?) throws(EngineError) {
+    @inline(__always) private func checkActor(_ index: Int, _ id: TicketID, by agentID: AgentID?) throws(EngineError) {
         guard let agentID else { return }
         let agent = try agentSlot(agentID)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
