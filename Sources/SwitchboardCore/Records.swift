@@ -15,6 +15,21 @@ struct AgentRecord {
     var tickets: [Int32] = []
     /// What the hot path reads, kept apart so that reading it copies no strings or arrays.
     var routing: AgentRouting
+
+    /// Takes a ticket on offer (or assigned at once) on a channel: in one access to the record,
+    /// since each access checks that the agents array is not shared.
+    @inline(__always) mutating func takeOffer(_ ticket: Int32, channel: Int, at now: Int64, sequence: UInt64) {
+        routing.load[channel] += 1
+        routing.idleSince = now
+        routing.lastOfferSeq = sequence
+        tickets.append(ticket)
+    }
+
+    /// Gives back a ticket it held on a channel, in one access to the record.
+    @inline(__always) mutating func giveBack(_ ticket: Int32, channel: Int) {
+        routing.load[channel] -= 1
+        if let position = tickets.firstIndex(of: ticket) { tickets.remove(at: position) }
+    }
 }
 
 /// The plain-data part of an agent that routing decisions read and write.
@@ -179,6 +194,24 @@ struct QueueRecord {
     var breachedOpen = 0
     var resolved = 0
     var cancelled = 0
+
+    /// Counts `delta` more tickets in `state`.
+    @inline(__always) mutating func count(_ state: TicketState, by delta: Int) {
+        switch state {
+        case .queued: waiting += delta
+        case .offered: offered += delta
+        case .assigned: assigned += delta
+        case .resolved: resolved += delta
+        case .cancelled: cancelled += delta
+        }
+    }
+
+    /// Counts a ticket of this queue moving from one state to another.
+    @inline(__always) mutating func countMove(from old: TicketState, to new: TicketState, breachedCloses: Bool) {
+        count(old, by: -1)
+        count(new, by: 1)
+        if breachedCloses { breachedOpen -= 1 }
+    }
 }
 
 /// A requirement: skills (as `skill << 3 | level`, sorted by skill) and a minimum tier.

@@ -116,12 +116,24 @@ extension RoutingEngine {
             groupsForRequirement[requirement].insert(Int(id))
         }
         requirementsForGroup.append(eligible)
-        for table in 0..<12 {
-            agentHeaps.append(IndexedHeap(stride: 16, offset: table))
-            groupTops.append(Self.emptyTop)
-        }
+        for table in 0..<12 { agentHeaps.append(IndexedHeap(stride: 16, offset: table)) }
+        if groups.count > groupTopsStride { widenGroupTops() }
         readyCount.append(contentsOf: [0, 0, 0, 0])
         return id
+    }
+
+    /// Where the top of a group's heap for a table (`strategy * 4 + channel`) sits in `groupTops`.
+    @inline(__always) func topSlot(group: Int, table: Int) -> Int { table &* groupTopsStride &+ group }
+
+    /// Doubles the room per table in `groupTops`, keeping every top.
+    private mutating func widenGroupTops() {
+        let stride = Swift.max(64, groupTopsStride * 2)
+        var widened = [IndexedHeap<AgentKey>.Entry](repeating: Self.emptyTop, count: 12 * stride)
+        for table in 0..<12 {
+            for group in 0..<groupTopsStride { widened[table * stride + group] = groupTops[topSlot(group: group, table: table)] }
+        }
+        groupTops = widened
+        groupTopsStride = stride
     }
 
     static let emptyTop = IndexedHeap<AgentKey>.Entry(key: AgentKey(primary: .max, secondary: .max, order: .max), handle: -1)
@@ -151,6 +163,7 @@ extension RoutingEngine {
         guard wasReady | ready != 0 else { return }
         let group = Int(routing.group)
         let strategies = activeStrategyMask
+        let topsStride = groupTopsStride  // `topSlot`, which cannot be called while the arrays are borrowed
         agentHeapPositions.withUnsafeMutableBufferPointer { positionBuffer in
             var positions = HeapPositions(base: positionBuffer.baseAddress!)
             agentHeaps.withUnsafeMutableBufferPointer { heaps in
@@ -170,7 +183,7 @@ extension RoutingEngine {
                             } else {
                                 heaps[heap].insert(index, key: key, positions: &positions)
                             }
-                            tops[heap] = heaps[heap].top ?? Self.emptyTop
+                            tops[(strategy &* 4 &+ channel) &* topsStride &+ group] = heaps[heap].top ?? Self.emptyTop
                         }
                     }
                 }
@@ -211,7 +224,7 @@ extension RoutingEngine {
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
                 agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)
-                groupTops[heap] = agentHeaps[heap].top ?? Self.emptyTop
+                groupTops[topSlot(group: Int(agent.group), table: s * 4 + channel)] = agentHeaps[heap].top ?? Self.emptyTop
             }
         }
     }

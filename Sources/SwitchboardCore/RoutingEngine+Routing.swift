@@ -11,9 +11,10 @@ extension RoutingEngine {
         decisions &+= 1
         var best = Self.emptyTop
         var avoided = false
+        let first = topSlot(group: 0, table: table)
         groupTops.withUnsafeBufferPointer { tops in
             eligible.forEachCommon(with: ready) { group in
-                let top = tops[group * 12 + table]
+                let top = tops[first &+ group]
                 if top.key < best.key { best = top }
             }
         }
@@ -25,7 +26,7 @@ extension RoutingEngine {
         best = Self.emptyTop
         eligible.forEachCommon(with: ready) { group in
             let heap = group * 12 + table
-            guard groupTops[heap].key < best.key,
+            guard groupTops[topSlot(group: group, table: table)].key < best.key,
                   let candidate = bestNotAvoided(heap: heap, ticket: index), candidate.key < best.key
             else { return }
             best = candidate
@@ -160,10 +161,7 @@ extension RoutingEngine {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
         offerSequence &+= 1
-        agents[a].routing.load[tickets[index].channel.index] += 1
-        agents[a].routing.idleSince = now
-        agents[a].routing.lastOfferSeq = offerSequence
-        agents[a].tickets.append(Int32(index))
+        agents[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
         tickets[index].owner = agent
         if agents[a].autoAccept {
             setState(index, .assigned)
@@ -188,10 +186,7 @@ extension RoutingEngine {
         let agent = tickets[index].owner
         guard agent >= 0 else { return -1 }
         let a = Int(agent)
-        agents[a].routing.load[tickets[index].channel.index] -= 1
-        if let position = agents[a].tickets.firstIndex(of: Int32(index)) {
-            agents[a].tickets.remove(at: position)
-        }
+        agents[a].giveBack(Int32(index), channel: tickets[index].channel.index)
         tickets[index].owner = -1
         if reindex { reindexAgent(agent) }
         return agent

@@ -64,8 +64,12 @@ public struct RoutingEngine: Sendable {
     var waitingRequirements: [Bitset] = Array(repeating: Bitset(), count: 4)
     /// `agentHeaps[group * 12 + strategy * 4 + channel]`: ready agents of a group.
     var agentHeaps: [IndexedHeap<AgentKey>] = []
-    /// The top of each agent heap, in the same order, so that a decision reads one flat array.
+    /// The top of each agent heap, so that a decision reads one flat array.
+    /// Laid out table by table (`topSlot`), so that one decision reads the tops of one table
+    /// from one short stretch of memory, in group order.
     var groupTops: [IndexedHeap<AgentKey>.Entry] = []
+    /// Room per table in `groupTops`: at least the number of groups.
+    var groupTopsStride = 0
     /// `readyCount[group * 4 + channel]`.
     var readyCount: [Int32] = []
     /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
