@@ -171,6 +171,13 @@ struct EngineOptions {
               .build-bench/release/switchboard-bench engine --sweep
               .build-bench/release/switchboard-bench engine --sweep --json
 
+            INSTRUCTIONS PER DECISION (reproducible, unlike wall-clock time)
+              valgrind --tool=callgrind --toggle-collect='*RoutingEngineV5apply_2at4into*' \\
+                --dump-before='*measuredPhaseBegins*' .build-bench/release/switchboard-bench engine \\
+                --agents 10k --tickets 100k --runs 1 --footprint-tickets 0
+              The second dump (callgrind.out.PID.2) counts the measured applies only: divide its
+              total by the measured decisions in the report.
+
             """
     }
 }

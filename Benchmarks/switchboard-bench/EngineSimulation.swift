@@ -115,6 +115,7 @@ struct EngineSimulation {
         var backlog = BacklogStats()
         let warmupLimit = 20 * (model.floorSlots + settings.backlog) + 100_000
         measuring = !controller.needsWarmup
+        if measuring { Self.measuredPhaseBegins() }
 
         while true {
             let arrivalMs = Int64(arrivalAt)
@@ -156,6 +157,7 @@ struct EngineSimulation {
                     backlog.add(waiting)
                 } else if settled {
                     measuring = true
+                    Self.measuredPhaseBegins()
                     warmupEnd = now
                     heldAtWarmupEnd = resolves.count
                 }
@@ -176,6 +178,11 @@ struct EngineSimulation {
             wallSeconds: Double(Probe.nanoseconds() - wallStart) / 1e9,
             involuntarySwitches: Probe.involuntaryContextSwitches() - switchesAtStart)
     }
+
+    /// Called once per run as the measured phase starts: a mark for profilers, so that
+    /// `valgrind --tool=callgrind --dump-before='*measuredPhaseBegins*'` splits setup and
+    /// warm-up from the measured applies (see `--help`). Does nothing.
+    @inline(never) private static func measuredPhaseBegins() {}
 
     /// Applies a setup command (queues, logins) without timing it.
     private mutating func untimed(_ command: Command) throws(BenchFailure) {

@@ -104,12 +104,19 @@ protocol PositionTable {
     mutating func setPosition(_ slot: Int, _ position: Int32)
 }
 
-/// Agents: slot = agent * 16 + strategy * 4 + channel.
-extension Array: PositionTable where Element == AgentRecord {
-    @inline(__always) func position(_ slot: Int) -> Int32 { self[slot >> 4].routing.heapPositions[slot & 15] }
-    @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) {
-        self[slot >> 4].routing.heapPositions[slot & 15] = position
-    }
+/// Agents, in `RoutingEngine.agentHeapPositions`: slot = agent * 16 + strategy * 4 + channel.
+extension Array: PositionTable where Element == Int32 {
+    @inline(__always) func position(_ slot: Int) -> Int32 { self[slot] }
+    @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) { self[slot] = position }
+}
+
+/// The same table through a pointer, for a hot loop that has already made the array unique
+/// (`withUnsafeMutableBufferPointer`): no uniqueness or bounds check per move.
+struct HeapPositions: PositionTable {
+    let base: UnsafeMutablePointer<Int32>
+
+    @inline(__always) func position(_ slot: Int) -> Int32 { base[slot] }
+    @inline(__always) func setPosition(_ slot: Int, _ position: Int32) { base[slot] = position }
 }
 
 /// Tickets: slot = ticket index (a ticket waits in at most one heap).
@@ -176,33 +183,3 @@ public struct MinHeap<Element: Comparable> {
 extension IndexedHeap: Sendable where Key: Sendable {}
 extension IndexedHeap.Entry: Sendable where Key: Sendable {}
 extension MinHeap: Sendable where Element: Sendable {}
-
-/// An array that grows in fixed chunks: appending never copies what is already stored, so a
-/// floor with millions of tickets never stalls on one big reallocation.
-struct SegmentedArray<Element> {
-    private static var chunkShift: Int { 14 }
-    private static var chunkMask: Int { (1 << chunkShift) - 1 }
-    private var chunks: [[Element]] = []
-    private(set) var count = 0
-
-    var indices: Range<Int> { 0..<count }
-    var isEmpty: Bool { count == 0 }
-
-    subscript(index: Int) -> Element {
-        @inline(__always) get { chunks[index >> Self.chunkShift][index & Self.chunkMask] }
-        @inline(__always) _modify { yield &chunks[index >> Self.chunkShift][index & Self.chunkMask] }
-        @inline(__always) set { chunks[index >> Self.chunkShift][index & Self.chunkMask] = newValue }
-    }
-
-    mutating func append(_ element: Element) {
-        if count & Self.chunkMask == 0 {
-            var chunk: [Element] = []
-            chunk.reserveCapacity(1 << Self.chunkShift)
-            chunks.append(chunk)
-        }
-        chunks[chunks.count - 1].append(element)
-        count += 1
-    }
-}
-
-extension SegmentedArray: Sendable where Element: Sendable {}

@@ -15,6 +15,21 @@ struct AgentRecord {
     var tickets: [Int32] = []
     /// What the hot path reads, kept apart so that reading it copies no strings or arrays.
     var routing: AgentRouting
+
+    /// Takes a ticket on offer (or assigned at once) on a channel: in one access to the record,
+    /// since each access checks that the agents array is not shared.
+    @inline(__always) mutating func takeOffer(_ ticket: Int32, channel: Int, at now: Int64, sequence: UInt64) {
+        routing.load[channel] += 1
+        routing.idleSince = now
+        routing.lastOfferSeq = sequence
+        tickets.append(ticket)
+    }
+
+    /// Gives back a ticket it held on a channel, in one access to the record.
+    @inline(__always) mutating func giveBack(_ ticket: Int32, channel: Int) {
+        routing.load[channel] -= 1
+        if let position = tickets.firstIndex(of: ticket) { tickets.remove(at: position) }
+    }
 }
 
 /// The plain-data part of an agent that routing decisions read and write.
@@ -33,10 +48,17 @@ struct AgentRouting {
     var lastOfferSeq: UInt64 = 0
     /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
     var readyMask: UInt8 = 0
-    /// Where the agent sits in its group's heaps, by `strategy * 4 + channel` (derived).
-    var heapPositions = SIMD16<Int32>(repeating: -1)
 
     @inline(__always) var totalLoad: Int32 { load.wrappedSum() }
+
+    /// The channels on which the agent takes a new offer right now, one bit each.
+    @inline(__always) var readyChannels: UInt8 {
+        guard status == .available && !sessionLost && totalLoad < totalCap else { return 0 }
+        let room = load .< channelCap
+        var mask: UInt8 = 0
+        for channel in 0..<4 where room[channel] { mask |= 1 << UInt8(channel) }
+        return mask
+    }
 
     /// Whether the agent takes a new offer on `channel` right now.
     @inline(__always) func isReady(on channel: Int) -> Bool {
@@ -172,6 +194,24 @@ struct QueueRecord {
     var breachedOpen = 0
     var resolved = 0
     var cancelled = 0
+
+    /// Counts `delta` more tickets in `state`.
+    @inline(__always) mutating func count(_ state: TicketState, by delta: Int) {
+        switch state {
+        case .queued: waiting += delta
+        case .offered: offered += delta
+        case .assigned: assigned += delta
+        case .resolved: resolved += delta
+        case .cancelled: cancelled += delta
+        }
+    }
+
+    /// Counts a ticket of this queue moving from one state to another.
+    @inline(__always) mutating func countMove(from old: TicketState, to new: TicketState, breachedCloses: Bool) {
+        count(old, by: -1)
+        count(new, by: 1)
+        if breachedCloses { breachedOpen -= 1 }
+    }
 }
 
 /// A requirement: skills (as `skill << 3 | level`, sorted by skill) and a minimum tier.

@@ -62,7 +62,7 @@ extension RoutingEngine {
             index = agentNames.intern(profile.id.name)
             let routing = AgentRouting(channelCap: .zero, totalCap: 0, order: nextAgentOrder, idleSince: now)
             nextAgentOrder += 1
-            agents.append(AgentRecord(
+            appendAgent(AgentRecord(
                 id: profile.id, name: profile.name, skills: [], tier: 0, capacity: Capacity(),
                 autoAccept: false, session: "", routing: routing))
             agents[Int(index)].routing.status = .offline

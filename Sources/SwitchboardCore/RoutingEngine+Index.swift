@@ -86,7 +86,10 @@ extension RoutingEngine {
             requirementsForGroup[group].insert(Int(id))
         }
         groupsForRequirement.append(eligible)
-        for _ in 0..<4 { ticketHeaps.append(IndexedHeap()) }
+        for _ in 0..<4 {
+            ticketHeaps.append(IndexedHeap())
+            ticketTops.append(Self.emptyTicketTop)
+        }
         return id
     }
 
@@ -113,55 +116,94 @@ extension RoutingEngine {
             groupsForRequirement[requirement].insert(Int(id))
         }
         requirementsForGroup.append(eligible)
-        for table in 0..<12 {
-            agentHeaps.append(IndexedHeap(stride: 16, offset: table))
-            groupTops.append(Self.emptyTop)
-        }
+        for table in 0..<12 { agentHeaps.append(IndexedHeap(stride: 16, offset: table)) }
+        if groups.count > groupTopsStride { widenGroupTops() }
         readyCount.append(contentsOf: [0, 0, 0, 0])
         return id
     }
 
+    /// Where the top of a group's heap for a table (`strategy * 4 + channel`) sits in `groupTops`.
+    @inline(__always) func topSlot(group: Int, table: Int) -> Int { table &* groupTopsStride &+ group }
+
+    /// Doubles the room per table in `groupTops`, keeping every top.
+    private mutating func widenGroupTops() {
+        let stride = Swift.max(64, groupTopsStride * 2)
+        var widened = [IndexedHeap<AgentKey>.Entry](repeating: Self.emptyTop, count: 12 * stride)
+        for table in 0..<12 {
+            for group in 0..<groupTopsStride { widened[table * stride + group] = groupTops[topSlot(group: group, table: table)] }
+        }
+        groupTops = widened
+        groupTopsStride = stride
+    }
+
     static let emptyTop = IndexedHeap<AgentKey>.Entry(key: AgentKey(primary: .max, secondary: .max, order: .max), handle: -1)
+    static let emptyTicketTop = IndexedHeap<TicketKey>.Entry(key: TicketKey(rank: .max, deadline: .max, id: .max), handle: -1)
 }
 
 // MARK: - Keeping agents in their group's heaps
 
 extension RoutingEngine {
+    /// Adds a new agent's record, with its (empty) places in the heaps.
+    mutating func appendAgent(_ record: AgentRecord) {
+        agents.append(record)
+        agentHeapPositions.append(contentsOf: repeatElement(-1, count: Self.agentHeapSlots))
+    }
+
+    /// Slots per agent in `agentHeapPositions`: one per strategy and channel (12), rounded up.
+    static var agentHeapSlots: Int { 16 }
+
     /// Puts the agent in, moves it within, or takes it out of its group's heaps so they
     /// reflect its current status, load and keys. Call after any change to those.
     mutating func reindexAgent(_ index: Int32) {
-        let agent = agents[Int(index)].routing
-        let group = Int(agent.group)
-        var mask = agent.readyMask
-        for channel in 0..<4 {
-            let ready = agent.isReady(on: channel)
-            let bit: UInt8 = 1 << UInt8(channel)
-            let wasReady = mask & bit != 0
-            guard ready || wasReady else { continue }
-            for strategy in 0..<3 where activeStrategies[strategy] {
-                let heap = group * 12 + strategy * 4 + channel
-                if !ready {
-                    agentHeaps[heap].remove(index, positions: &agents)
-                } else if wasReady {
-                    agentHeaps[heap].update(index, key: agent.key(strategy: strategy), positions: &agents)
-                } else {
-                    agentHeaps[heap].insert(index, key: agent.key(strategy: strategy), positions: &agents)
+        let a = Int(index)
+        let routing = agents[a].routing
+        let wasReady = routing.readyMask
+        let ready = routing.readyChannels
+        // A busy agent that stays busy (most calls on a full floor) touches no heap.
+        guard wasReady | ready != 0 else { return }
+        let group = Int(routing.group)
+        let strategies = activeStrategyMask
+        let topsStride = groupTopsStride  // `topSlot`, which cannot be called while the arrays are borrowed
+        agentHeapPositions.withUnsafeMutableBufferPointer { positionBuffer in
+            var positions = HeapPositions(base: positionBuffer.baseAddress!)
+            agentHeaps.withUnsafeMutableBufferPointer { heaps in
+                groupTops.withUnsafeMutableBufferPointer { tops in
+                    for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
+                        let key = routing.key(strategy: strategy)
+                        var channels = wasReady | ready
+                        while channels != 0 {
+                            let channel = channels.trailingZeroBitCount
+                            channels &= channels - 1
+                            let bit: UInt8 = 1 << UInt8(channel)
+                            let heap = group &* 12 &+ strategy &* 4 &+ channel
+                            if ready & bit == 0 {
+                                heaps[heap].remove(index, positions: &positions)
+                            } else if wasReady & bit != 0 {
+                                heaps[heap].update(index, key: key, positions: &positions)
+                            } else {
+                                heaps[heap].insert(index, key: key, positions: &positions)
+                            }
+                            tops[(strategy &* 4 &+ channel) &* topsStride &+ group] = heaps[heap].top ?? Self.emptyTop
+                        }
+                    }
                 }
-                groupTops[heap] = agentHeaps[heap].top ?? Self.emptyTop
             }
-            guard ready != wasReady else { continue }
+        }
+        var changed = wasReady ^ ready
+        guard changed != 0 else { return }
+        agents[a].routing.readyMask = ready
+        while changed != 0 {
+            let channel = changed.trailingZeroBitCount
+            changed &= changed - 1
             let slot = group * 4 + channel
-            if ready {
-                mask |= bit
+            if ready & (1 << UInt8(channel)) != 0 {
                 readyCount[slot] += 1
                 if readyCount[slot] == 1 { readyGroups[channel].insert(group) }
             } else {
-                mask &= ~bit
                 readyCount[slot] -= 1
                 if readyCount[slot] == 0 { readyGroups[channel].remove(group) }
             }
         }
-        agents[Int(index)].routing.readyMask = mask
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).
@@ -175,14 +217,14 @@ extension RoutingEngine {
     /// Starts maintaining the heaps of a strategy a queue has just started to use.
     mutating func activateStrategy(_ strategy: RoutingStrategy) {
         let s = Int(strategy.rawValue)
-        guard !activeStrategies[s] else { return }
-        activeStrategies[s] = true
+        guard activeStrategyMask & (1 << s) == 0 else { return }
+        activeStrategyMask |= 1 << s
         for index in agents.indices where agents[index].routing.readyMask != 0 {
             let agent = agents[index].routing
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
-                agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agents)
-                groupTops[heap] = agentHeaps[heap].top ?? Self.emptyTop
+                agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)
+                groupTops[topSlot(group: Int(agent.group), table: s * 4 + channel)] = agentHeaps[heap].top ?? Self.emptyTop
             }
         }
     }
@@ -200,6 +242,7 @@ extension RoutingEngine {
         let requirement = Int(tickets[index].requirement)
         let slot = requirement * 4 + channel
         ticketHeaps[slot].insert(Int32(index), key: ticketKey(index), positions: &tickets)
+        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
         if ticketHeaps[slot].count == 1 { waitingRequirements[channel].insert(requirement) }
         if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
     }
@@ -210,6 +253,7 @@ extension RoutingEngine {
         let requirement = Int(tickets[index].requirement)
         let slot = requirement * 4 + channel
         ticketHeaps[slot].remove(Int32(index), positions: &tickets)
+        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
         if ticketHeaps[slot].isEmpty { waitingRequirements[channel].remove(requirement) }
     }
 }

@@ -87,7 +87,7 @@ extension RoutingEngine {
             routing.group = internGroup(skills: packSkills(skills), tier: tier)
             agent.routing = routing
             _ = agentNames.intern(id.name)
-            agents.append(agent)
+            appendAgent(agent)
         }
 
         let ticketCount = try input.count("ticket count", minimumSize: 60)

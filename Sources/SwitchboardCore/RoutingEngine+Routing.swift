@@ -4,17 +4,17 @@ extension RoutingEngine {
     /// Ticket arrives → agent chosen: the best ready agent among the groups able to serve the
     /// ticket's requirement, by the queue's strategy, skipping agents the ticket avoids.
     mutating func pickAgent(forTicket index: Int) -> Int32? {
-        let ticket = tickets[index]
-        let channel = ticket.channel.index
-        let table = Int(queues[Int(ticket.queue)].config.strategy.rawValue) * 4 + channel
-        let eligible = groupsForRequirement[Int(ticket.requirement)]
+        let channel = tickets[index].channel.index
+        let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
+        let eligible = groupsForRequirement[Int(tickets[index].requirement)]
         let ready = readyGroups[channel]
         decisions &+= 1
         var best = Self.emptyTop
         var avoided = false
+        let first = topSlot(group: 0, table: table)
         groupTops.withUnsafeBufferPointer { tops in
             eligible.forEachCommon(with: ready) { group in
-                let top = tops[group * 12 + table]
+                let top = tops[first &+ group]
                 if top.key < best.key { best = top }
             }
         }
@@ -26,7 +26,7 @@ extension RoutingEngine {
         best = Self.emptyTop
         eligible.forEachCommon(with: ready) { group in
             let heap = group * 12 + table
-            guard groupTops[heap].key < best.key,
+            guard groupTops[topSlot(group: group, table: table)].key < best.key,
                   let candidate = bestNotAvoided(heap: heap, ticket: index), candidate.key < best.key
             else { return }
             best = candidate
@@ -45,29 +45,30 @@ extension RoutingEngine {
                 break
             }
             aside.append(top)
-            _ = agentHeaps[heap].popTop(positions: &agents)
+            _ = agentHeaps[heap].popTop(positions: &agentHeapPositions)
         }
-        for entry in aside { agentHeaps[heap].insert(entry.handle, key: entry.key, positions: &agents) }
+        for entry in aside { agentHeaps[heap].insert(entry.handle, key: entry.key, positions: &agentHeapPositions) }
         return found
     }
 
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
     mutating func pickTicket(forAgent index: Int32) -> Int? {
-        let agent = agents[Int(index)].routing
-        guard agent.status == .available, !agent.sessionLost, agent.totalLoad < agent.totalCap else { return nil }
-        let room = agent.load .< agent.channelCap
-        guard any(room) else { return nil }
+        let ready = agents[Int(index)].routing.readyChannels
+        guard ready != 0 else { return nil }
         // Only a real search of the index counts as a decision, not "this agent is full".
         decisions &+= 1
-        let eligible = requirementsForGroup[Int(agent.group)]
+        let eligible = requirementsForGroup[Int(agents[Int(index)].routing.group)]
         var best = -1
-        var bestKey = TicketKey(rank: .max, deadline: .max, id: .max)
-        for channel in 0..<4 where room[channel] {
-            let waiting = waitingRequirements[channel]
-            eligible.forEachCommon(with: waiting) { requirement in
-                let slot = requirement * 4 + channel
-                guard let top = ticketHeaps[slot].top, top.key < bestKey else { return }
+        var bestKey = Self.emptyTicketTop.key
+        var channels = ready
+        while channels != 0 {
+            let channel = channels.trailingZeroBitCount
+            channels &= channels - 1
+            eligible.forEachCommon(with: waitingRequirements[channel]) { requirement in
+                let slot = requirement &* 4 &+ channel
+                let top = ticketTops[slot]
+                guard top.key < bestKey else { return }
                 if avoids(Int(top.handle), agent: index) {
                     if let (ticket, ticketKey) = bestNotAvoiding(slot: slot, agent: index), ticketKey < bestKey {
                         best = ticket
@@ -121,14 +122,12 @@ extension RoutingEngine {
         }
     }
 
-    private func affinityAgent(for index: Int) -> Int32? {
-        let ticket = tickets[index]
-        let last = customers[payload: ticket.customer]
+    @inline(__always) private func affinityAgent(for index: Int) -> Int32? {
+        let last = customers[payload: tickets[index].customer]
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
-        let agent = agents[Int(agentIndex)].routing
-        guard agent.isReady(on: ticket.channel.index),
-              groupsForRequirement[Int(ticket.requirement)].contains(Int(agent.group)),
+        guard agents[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
+              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agents[Int(agentIndex)].routing.group)),
               !avoids(index, agent: agentIndex)
         else { return nil }
         return agentIndex
@@ -162,10 +161,7 @@ extension RoutingEngine {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
         offerSequence &+= 1
-        agents[a].routing.load[tickets[index].channel.index] += 1
-        agents[a].routing.idleSince = now
-        agents[a].routing.lastOfferSeq = offerSequence
-        agents[a].tickets.append(Int32(index))
+        agents[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
         tickets[index].owner = agent
         if agents[a].autoAccept {
             setState(index, .assigned)
@@ -190,10 +186,7 @@ extension RoutingEngine {
         let agent = tickets[index].owner
         guard agent >= 0 else { return -1 }
         let a = Int(agent)
-        agents[a].routing.load[tickets[index].channel.index] -= 1
-        if let position = agents[a].tickets.firstIndex(of: Int32(index)) {
-            agents[a].tickets.remove(at: position)
-        }
+        agents[a].giveBack(Int32(index), channel: tickets[index].channel.index)
         tickets[index].owner = -1
         if reindex { reindexAgent(agent) }
         return agent

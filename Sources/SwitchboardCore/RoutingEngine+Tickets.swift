@@ -111,7 +111,7 @@ extension RoutingEngine {
     }
 
     /// Checks that `by` (an agent, or nil for an admin) may act on the ticket as its owner.
-    private func checkActor(_ index: Int, _ id: TicketID, by agentID: AgentID?) throws(EngineError) {
+    @inline(__always) private func checkActor(_ index: Int, _ id: TicketID, by agentID: AgentID?) throws(EngineError) {
         guard let agentID else { return }
         let agent = try agentSlot(agentID)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
@@ -221,29 +221,19 @@ extension RoutingEngine {
     mutating func setState(_ index: Int, _ state: TicketState) {
         let old = tickets[index].state
         guard old != state else { return }
-        let queue = Int(tickets[index].queue)
-        adjustCounter(queue, old, by: -1)
-        adjustCounter(queue, state, by: 1)
-        if tickets[index].slaBreached && state.isClosed { queues[queue].breachedOpen -= 1 }
+        let breachedCloses = tickets[index].slaBreached && state.isClosed
+        // One access to the queue record for all its counters: each access checks that the
+        // queues array is not shared.
+        queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
         if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
         tickets[index].state = state
-    }
-
-    private mutating func adjustCounter(_ queue: Int, _ state: TicketState, by delta: Int) {
-        switch state {
-        case .queued: queues[queue].waiting += delta
-        case .offered: queues[queue].offered += delta
-        case .assigned: queues[queue].assigned += delta
-        case .resolved: queues[queue].resolved += delta
-        case .cancelled: queues[queue].cancelled += delta
-        }
     }
 
     private mutating func moveCounters(_ index: Int, toQueue queue: Int32) {
         let old = Int(tickets[index].queue)
         let state = tickets[index].state
-        adjustCounter(old, state, by: -1)
-        adjustCounter(Int(queue), state, by: 1)
+        queues[old].count(state, by: -1)
+        queues[Int(queue)].count(state, by: 1)
         if tickets[index].slaBreached {
             queues[old].breachedOpen -= 1
             queues[Int(queue)].breachedOpen += 1

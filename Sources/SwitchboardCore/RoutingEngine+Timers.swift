@@ -76,7 +76,7 @@ extension RoutingEngine {
     }
 
     /// Whether firing the timer would do anything; the guards of `fire` without the effects.
-    func isLive(_ timer: Timer) -> Bool {
+    @inline(__always) func isLive(_ timer: Timer) -> Bool {
         let target = Int(timer.target)
         switch timer.kind {
         case .offerExpiry:
@@ -97,14 +97,14 @@ extension RoutingEngine {
 
     /// Whether the timer is the ticket's next SLA check (the warning at its time, or the breach
     /// at the deadline once warned), as opposed to one left from before its deadline moved.
-    func isCurrentSLATimer(_ timer: Timer) -> Bool {
-        let ticket = tickets[Int(timer.target)]
-        if timer.kind == .slaWarning { return !ticket.slaWarned && timer.at == warningTime(Int(timer.target)) }
-        return ticket.slaWarned && !ticket.slaBreached && timer.at == ticket.deadline
+    @inline(__always) func isCurrentSLATimer(_ timer: Timer) -> Bool {
+        let target = Int(timer.target)
+        if timer.kind == .slaWarning { return !tickets[target].slaWarned && timer.at == warningTime(target) }
+        return tickets[target].slaWarned && !tickets[target].slaBreached && timer.at == tickets[target].deadline
     }
 
     /// When a waiting ticket's SLA warning is due.
-    func warningTime(_ index: Int) -> Int64 {
+    @inline(__always) func warningTime(_ index: Int) -> Int64 {
         let created = tickets[index].createdAt
         return created + (tickets[index].deadline - created) * Int64(policy.slaWarningPercent) / 100
     }

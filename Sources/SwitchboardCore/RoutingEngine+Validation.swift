@@ -126,31 +126,34 @@ extension RoutingEngine {
         }
     }
 
-    func agentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
+    // The look-ups below (and the other small non-mutating helpers the hot path calls from
+    // mutating methods) are always inlined: a non-mutating method that is called, not
+    // inlined, receives the engine by value, which copies the whole struct (400 bytes).
+    @inline(__always) func agentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
         guard let index = agentNames.find(id.name) else { throw .unknownAgent(id) }
         return index
     }
 
     /// The agent acting on a ticket: most often its holder, which is checked by comparing one
     /// name instead of looking the name up.
-    func actingAgent(_ id: AgentID, on ticket: Int) throws(EngineError) -> Int32 {
+    @inline(__always) func actingAgent(_ id: AgentID, on ticket: Int) throws(EngineError) -> Int32 {
         let owner = tickets[ticket].owner
         if owner >= 0 && agents[Int(owner)].id == id { return owner }
         return try agentSlot(id)
     }
 
-    func onlineAgentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
+    @inline(__always) func onlineAgentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
         let index = try agentSlot(id)
         guard agents[Int(index)].routing.status != .offline else { throw .agentOffline(id) }
         return index
     }
 
-    func ticketSlot(_ id: TicketID) throws(EngineError) -> Int {
+    @inline(__always) func ticketSlot(_ id: TicketID) throws(EngineError) -> Int {
         guard id.raw >= 1, id.raw <= UInt64(tickets.count) else { throw .unknownTicket(id) }
         return Int(id.raw - 1)
     }
 
-    func openTicketSlot(_ id: TicketID) throws(EngineError) -> Int {
+    @inline(__always) func openTicketSlot(_ id: TicketID) throws(EngineError) -> Int {
         let index = try ticketSlot(id)
         guard !tickets[index].state.isClosed else { throw .invalidState(id, tickets[index].state) }
         return index

@@ -64,14 +64,25 @@ public struct RoutingEngine: Sendable {
     var waitingRequirements: [Bitset] = Array(repeating: Bitset(), count: 4)
     /// `agentHeaps[group * 12 + strategy * 4 + channel]`: ready agents of a group.
     var agentHeaps: [IndexedHeap<AgentKey>] = []
-    /// The top of each agent heap, in the same order, so that a decision reads one flat array.
+    /// The top of each agent heap, so that a decision reads one flat array.
+    /// Laid out table by table (`topSlot`), so that one decision reads the tops of one table
+    /// from one short stretch of memory, in group order.
     var groupTops: [IndexedHeap<AgentKey>.Entry] = []
+    /// Room per table in `groupTops`: at least the number of groups.
+    var groupTopsStride = 0
     /// `readyCount[group * 4 + channel]`.
     var readyCount: [Int32] = []
     /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
     var ticketHeaps: [IndexedHeap<TicketKey>] = []
-    /// Strategies some queue uses; only their heaps are maintained.
-    var activeStrategies: [Bool] = [true, false, false]
+    /// The top of each ticket heap, in the same order: choosing a ticket reads one flat array
+    /// instead of following each heap to its own storage.
+    var ticketTops: [IndexedHeap<TicketKey>.Entry] = []
+    /// Where each agent sits in its group's heaps: `agentHeapPositions[agent * 16 + strategy * 4
+    /// + channel]`, -1 when absent. Kept apart from the agent records so that moving an agent
+    /// in a heap writes plain integers through one pointer.
+    var agentHeapPositions: [Int32] = []
+    /// Strategies some queue uses (bit `RoutingStrategy.rawValue`); only their heaps are maintained.
+    var activeStrategyMask = 1
     var timers = MinHeap<Timer>()
 
     // MARK: - Counters that are not state
