@@ -3,9 +3,11 @@
 /// `TicketInfo` for every answer.
 public struct TicketBrief: Hashable, Sendable {
     public var id: TicketID
+    /// The queue's name.
     public var queue: String
     public var channel: Channel
     public var priority: Priority
+    /// The customer's name.
     public var customer: String
     public var subject: String
     public var state: TicketState

@@ -23,6 +23,7 @@ extension EventLoop: SerialExecutor {
         }
     }
 
+    /// The loop as the executor of the actors that name it in `unownedExecutor`.
     public func asUnownedSerialExecutor() -> UnownedSerialExecutor {
         UnownedSerialExecutor(ordinary: self)
     }
@@ -33,6 +34,8 @@ extension EventLoop: SerialExecutor {
         precondition(inEventLoop, "expected to run on event loop [\(name)]'s thread")
     }
 
+    /// Whether the caller runs on the loop's thread (asked by the runtime for `assumeIsolated`
+    /// outside any task, as in the loop's own handlers).
     public func isIsolatingCurrentContext() -> Bool? {
         inEventLoop
     }
