@@ -71,6 +71,8 @@ actor Coordinator {
     var pendingBatches: [PendingBatch] = []
     /// Set when the node stops: nothing more is read or proposed.
     var stopped = false
+    /// Numbers the answers computed off the loop.
+    var offLoopAnswers: UInt64 = 0
     /// A tick is proposed and not applied yet: one at a time is enough.
     var tickPending = false
 
@@ -221,12 +223,55 @@ actor Coordinator {
                 } else {
                     reply = finish(.success([]))
                 }
+            case .offLoop(let prepare):
+                let work = prepare()
+                if let connection { startOffLoop(work, for: connection) }
+                reply = nil
             }
-            if let connection, let reply {
-                outbound.append(connection, reply)
-                if sessions[connection.id]?.closing == true { outbound.closeAfterFlush(connection) }
-            }
+            if let connection, let reply { emit(reply, to: connection) }
         }
+    }
+
+    /// Queues a reply for its connection: at once, or behind an answer still being computed.
+    private func emit(_ reply: Reply, to connection: Connection) {
+        guard sessions[connection.id] != nil else { return }
+        if sessions[connection.id]!.held.isEmpty {
+            outbound.append(connection, reply)
+        } else {
+            var bytes: [UInt8] = []
+            reply.write(to: &bytes)
+            sessions[connection.id]!.held.append(.ready(bytes))
+        }
+    }
+
+    /// Runs off-loop work for a connection's request; its answer takes its place in the order.
+    private func startOffLoop(_ work: @escaping @Sendable () -> Reply, for connection: Connection) {
+        guard sessions[connection.id] != nil else { return }
+        offLoopAnswers += 1
+        let number = offLoopAnswers
+        sessions[connection.id]!.held.append(.waiting(number))
+        let id = connection.id
+        Task.detached { [loop] in
+            let reply = work()
+            loop.schedule { self.assumeIsolated { $0.answered(number, reply, connection: id) } }
+        }
+    }
+
+    /// An off-loop answer is ready: it and whatever waited behind it go out.
+    private func answered(_ number: UInt64, _ reply: Reply, connection id: UInt64) {
+        guard var session = sessions[id] else { return }  // the connection closed meanwhile
+        var bytes: [UInt8] = []
+        reply.write(to: &bytes)
+        if let slot = session.held.firstIndex(where: { if case .waiting(number) = $0 { true } else { false } }) {
+            session.held[slot] = .ready(bytes)
+        }
+        while case .ready(let bytes) = session.held.first {
+            outbound.append(session.connection, bytes: bytes)
+            session.held.removeFirst()
+        }
+        sessions[id] = session
+        if session.closing && session.held.isEmpty { outbound.closeAfterFlush(session.connection) }
+        flush()
     }
 
     private func snapshotIfDue() {
@@ -306,6 +351,9 @@ actor Coordinator {
             agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output) }
         }
         pendingPushes.removeAll(keepingCapacity: true)
+        // A connection that is to close goes once everything it was answered is out; answers
+        // still being computed off the loop hold it open until they are (see `answered`).
+        output.closeAfterFlushWhere { id in sessions[id].map { $0.closing && $0.held.isEmpty } ?? false }
         output.flush()
         swap(&output, &outbound)
     }

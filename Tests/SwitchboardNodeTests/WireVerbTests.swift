@@ -26,6 +26,25 @@ import Testing
         }
     }
 
+    @Test func statusIsComputedOffTheLoopYetRepliesKeepRequestOrder() async throws {
+        try await NodeHarness.with(queues: Self.plainQueues) { harness in
+            let wire = try harness.wire()
+            // One write: what follows STATUS must wait for its answer, QUIT included.
+            try await wire.send(bytes: Array("PING\nSTATUS\nSUBMIT customer=c channel=web queue=hosting\nSTATUS\nPING\nQUIT\n".utf8))
+            #expect(try await wire.readLine() == "OK")
+            let first = try await wire.readLine()
+            expectLine(first, "OK id=node-1 uptime_s=<n> connections=1 agents_online=0 queued=0 <*> tickets=0 <*>")
+            expectLine(try await wire.readLine(), "OK ticket=1 state=queued tier=1")
+            let second = try await wire.readLine()
+            expectLine(second, "OK id=node-1 uptime_s=<n> connections=1 agents_online=0 queued=1 <*> tickets=1 <*>")
+            #expect(field("digest", in: first) != field("digest", in: second))
+            #expect(try await wire.readLine() == "OK")
+            #expect(try await wire.readLine() == "OK")
+            #expect(try await wire.closesWithoutMoreLines())
+            wire.close()
+        }
+    }
+
     @Test func quitAnswersOKAndThenTheNodeClosesTheConnection() async throws {
         try await NodeHarness.with { harness in
             let wire = try harness.wire()
