@@ -12,8 +12,12 @@ final class DataDirectoryLock: Sendable {
     /// The locked file's descriptor; -1 once released, so a second release closes nothing
     /// (the number may belong to another file by then).
     private let fd: Mutex<Int32>
+    private let directory: String
 
-    private init(fd: Int32) { self.fd = Mutex(fd) }
+    private init(fd: Int32, directory: String) {
+        self.fd = Mutex(fd)
+        self.directory = directory
+    }
 
     deinit { release() }
 
@@ -30,11 +34,21 @@ final class DataDirectoryLock: Sendable {
         guard fd >= 0 else {
             throw NodeStorage.StartError(description: "cannot open [\(path)]: \(String(cString: strerror(errno)))")
         }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        let canonical = (directory as NSString).standardizingPath
+        var waited = 0
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             let error = errno
             var holder = [UInt8](repeating: 0, count: 32)
             let count = pread(fd, &holder, holder.count, 0)
             let pid = String(decoding: holder.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            // Held under this process's own pid by no node of this process: a child process
+            // being started elsewhere in this process (posix_spawn) holds a copy of the
+            // descriptor until its exec closes it. That passes; wait a little for it.
+            if error == EWOULDBLOCK && pid == String(getpid()) && !held.withLock({ $0.contains(canonical) }) && waited < 200 {
+                waited += 1
+                usleep(50_000)
+                continue
+            }
             Glibc.close(fd)
             if error == EWOULDBLOCK {
                 throw NodeStorage.StartError(description: "the data directory [\(directory)] is in use by another switchboard node"
@@ -42,12 +56,16 @@ final class DataDirectoryLock: Sendable {
             }
             throw NodeStorage.StartError(description: "cannot lock [\(path)]: \(String(cString: strerror(error)))")
         }
+        held.withLock { _ = $0.insert(canonical) }
         // The pid first, then the length: a refused starter never reads an empty file.
         let pid = Array("\(getpid())\n".utf8)
         _ = pwrite(fd, pid, pid.count, 0)
         _ = ftruncate(fd, off_t(pid.count))
-        return DataDirectoryLock(fd: fd)
+        return DataDirectoryLock(fd: fd, directory: canonical)
     }
+
+    /// The directories nodes of this process hold now.
+    private static let held = Mutex<Set<String>>([])
 
     /// Lets the directory go (the node stopped).
     func release() {
@@ -55,6 +73,8 @@ final class DataDirectoryLock: Sendable {
             defer { fd = -1 }
             return fd
         }
-        if fd >= 0 { Glibc.close(fd) }
+        guard fd >= 0 else { return }
+        _ = Self.held.withLock { $0.remove(directory) }
+        Glibc.close(fd)
     }
 }
