@@ -1,4 +1,5 @@
 import Foundation
+import SwitchboardNode
 
 /// A mistake on the command line: reported with a pointer to `--help`, exit status 2.
 struct UsageError: Error {
@@ -109,4 +110,16 @@ func shellQuoted(_ argument: String) -> String {
     let safe = argument.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./=,:@%+".contains($0)) }
     if safe && !argument.isEmpty { return argument }
     return "'" + argument.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+extension ArgumentValue {
+    /// A node's fsync policy as `--fsync` gives it, checked by the node's own parser.
+    static func fsync(_ text: String, flag: String) throws(UsageError) -> String {
+        do {
+            _ = try NodeConfiguration.parseFsync(text)
+        } catch {
+            throw UsageError(message: "\(flag) takes always, interval:MS (MS from 1 to 60000) or never, not \"\(text)\"")
+        }
+        return text
+    }
 }

@@ -54,11 +54,7 @@ struct E2EOptions: Sendable {
             case "--rate":
                 options.rate = try ArgumentValue.count(try reader.value(of: flag, inline: inline, expecting: "0 to 10000000"), flag: flag, range: 0...10_000_000)
             case "--fsync":
-                let value = try reader.value(of: flag, inline: inline, expecting: "always, interval:MS or never")
-                guard value == "always" || value == "never" || (value.hasPrefix("interval:") && Int(value.dropFirst(9)) != nil) else {
-                    throw UsageError(message: "--fsync takes always, interval:MS or never, not \"\(value)\"")
-                }
-                options.fsync = value
+                options.fsync = try ArgumentValue.fsync(try reader.value(of: flag, inline: inline, expecting: "always, interval:MS or never"), flag: flag)
             case "--node":
                 let value = try reader.value(of: flag, inline: inline, expecting: "HOST:PORT")
                 guard let colon = value.lastIndex(of: ":"), Int(value[value.index(after: colon)...]) != nil else {

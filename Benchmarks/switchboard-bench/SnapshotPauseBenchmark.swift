@@ -41,11 +41,7 @@ enum SnapshotPauseBenchmark {
                     options.waiting = try ArgumentValue.count(try reader.value(of: flag, inline: inline, expecting: "1 to 10000000"),
                                                               flag: flag, range: 1...10_000_000)
                 case "--fsync":
-                    let value = try reader.value(of: flag, inline: inline, expecting: "always, interval:MS or never")
-                    guard value == "always" || value == "never" || (value.hasPrefix("interval:") && Int(value.dropFirst(9)) != nil) else {
-                        throw UsageError(message: "--fsync takes always, interval:MS or never, not \"\(value)\"")
-                    }
-                    options.fsync = value
+                    options.fsync = try ArgumentValue.fsync(try reader.value(of: flag, inline: inline, expecting: "always, interval:MS or never"), flag: flag)
                 case "--json":
                     try ArgumentReader.noValue(flag, inline: inline)
                     options.json = true

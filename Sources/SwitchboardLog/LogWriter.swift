@@ -98,27 +98,7 @@ public final class LogWriter: @unchecked Sendable {
     /// Queues a record; `completion` runs on the writer thread with its index once it is written
     /// (and synced, under `.always`), or with the error that stopped it.
     public func append(term: UInt64, payload: [UInt8], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
-        if writesInline {
-            return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: [payload]) })
-        }
-        condition.lock()
-        if let failure {
-            condition.unlock()
-            return completion(.failure(.failed(failure)))
-        }
-        if closing {
-            condition.unlock()
-            return completion(.failure(.closed))
-        }
-        let record: LogRecord
-        do { record = try LogRecord(index: nextIndex, term: term, payload: payload) } catch {
-            condition.unlock()
-            return completion(.failure(.invalidRecord(error)))
-        }
-        nextIndex += 1
-        queue.append(Pending(firstIndex: record.index, index: record.index, bytes: record.encoded(), completion: completion))
-        condition.signal()
-        condition.unlock()
+        append(term: term, payloads: [payload], completion: completion)
     }
 
     /// Queues several records under one lock, in order; `completion` runs once, on the writer
@@ -133,7 +113,6 @@ public final class LogWriter: @unchecked Sendable {
             return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: payloads) })
         }
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
         condition.lock()
         if let failure {
             condition.unlock()
@@ -144,13 +123,11 @@ public final class LogWriter: @unchecked Sendable {
             return completion(.failure(.closed))
         }
         let first = nextIndex
-        for (offset, payload) in payloads.enumerated() {
-            do {
-                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
-            } catch {
-                condition.unlock()
-                return completion(.failure(.invalidRecord(error)))
-            }
+        do {
+            try Self.encode(payloads, term: term, first: first, into: &bytes)
+        } catch {
+            condition.unlock()
+            return completion(.failure(error))
         }
         nextIndex += UInt64(payloads.count)
         queue.append(Pending(firstIndex: first, index: nextIndex - 1, bytes: bytes, completion: completion))
@@ -174,14 +151,7 @@ public final class LogWriter: @unchecked Sendable {
             if closing { throw .closed }
             let first = nextIndex
             bytes.removeAll(keepingCapacity: true)
-            bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
-            for (offset, payload) in payloads.enumerated() {
-                do {
-                    try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
-                } catch {
-                    throw .invalidRecord(error)
-                }
-            }
+            try Self.encode(payloads, term: term, first: first, into: &bytes)
             let rollover = segmentBytes > headerBytes && segmentBytes + bytes.count > options.segmentSize
             if rollover && syncing {
                 // The sync thread holds this descriptor. Waiting lets go of the lock, so all of
@@ -215,6 +185,18 @@ public final class LogWriter: @unchecked Sendable {
             $0.batches += 1
         }
         return nextIndex - 1
+    }
+
+    /// Encodes records with consecutive indexes from `first` into one buffer.
+    private static func encode(_ payloads: [[UInt8]], term: UInt64, first: UInt64, into bytes: inout [UInt8]) throws(LogWriterError) {
+        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
+        for (offset, payload) in payloads.enumerated() {
+            do {
+                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
+            } catch {
+                throw .invalidRecord(error)
+            }
+        }
     }
 
     /// Appends a record and waits until it is written (and synced, under `.always`).

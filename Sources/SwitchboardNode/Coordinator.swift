@@ -234,13 +234,15 @@ actor Coordinator {
 
     /// Queues a reply for its connection: at once, or behind an answer still being computed.
     private func emit(_ reply: Reply, to connection: Connection) {
-        guard sessions[connection.id] != nil else { return }
-        if sessions[connection.id]!.held.isEmpty {
+        switch sessions[connection.id]?.held.isEmpty {
+        case true?:
             outbound.append(connection, reply)
-        } else {
+        case false?:
             var bytes: [UInt8] = []
             reply.write(to: &bytes)
             sessions[connection.id]!.held.append(.ready(bytes))
+        case nil:
+            break  // closed
         }
     }
 

@@ -50,30 +50,16 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the line as it goes on the wire, without the newline, to `out`. Works on UTF-8
-    /// bytes: every byte that needs quoting or escaping is ASCII, so the rest is copied as is.
-    /// This runs for every reply, push and log record, so it measures the line once and then
-    /// writes it in place with block copies, instead of appending byte by byte.
+    /// Appends the line as it goes on the wire, without the newline, to `out` (with
+    /// `LineWriter`, the one encoder of every line a node writes).
     public func write(to out: inout [UInt8]) {
-        var total = verb.utf8.count
-        for value in positional { total += 1 + Self.encodedCount(value) }
-        for field in fields { total += 2 + field.key.utf8.count + Self.encodedCount(field.value) }
-        let start = out.count
-        out.append(contentsOf: repeatElement(0, count: total))
-        out.withUnsafeMutableBufferPointer { buffer in
-            var cursor = buffer.baseAddress! + start
-            cursor = Self.copy(verb, to: cursor)
-            for value in positional {
-                cursor.pointee = 0x20
-                cursor = Self.encode(value, to: cursor + 1)
-            }
-            for field in fields {
-                cursor.pointee = 0x20
-                cursor = Self.copy(field.key, to: cursor + 1)
-                cursor.pointee = UInt8(ascii: "=")
-                cursor = Self.encode(field.value, to: cursor + 1)
-            }
-        }
+        var writer = LineWriter(capacity: 0)
+        out.reserveRoom(for: 128)
+        swap(&writer.bytes, &out)
+        defer { swap(&writer.bytes, &out) }
+        writer.verb(verb)
+        for value in positional { writer.positional(value) }
+        for field in fields { writer.field(field.key, field.value) }
     }
 
     /// The bytes `value` takes on the wire: itself when bare, else quoted with its escapes.
@@ -104,16 +90,6 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
 
     @inline(__always) private static func firstEscaped(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         ByteScan.first(in: bytes, from: start, word: ByteScan.hasEscaped, byte: { escapeLetter($0) != nil })
-    }
-
-    /// Copies a string's UTF-8 to `cursor`; returns the position after it.
-    static func copy(_ text: String, to cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var text = text
-        return text.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else { return cursor }
-            cursor.update(from: base, count: bytes.count)
-            return cursor + bytes.count
-        }
     }
 
     /// Writes a value, bare or quoted (exactly `encodedCount(value)` bytes); returns the

@@ -35,6 +35,16 @@ public struct LineWriter: Sendable {
         bytes.append(0x20)
         append(key)
         bytes.append(UInt8(ascii: "="))
+        appendValue(value)
+    }
+
+    /// Appends ` value`: a value without a key.
+    public mutating func positional(_ value: String) {
+        bytes.append(0x20)
+        appendValue(value)
+    }
+
+    private mutating func appendValue(_ value: String) {
         if Line.isBare(value) {
             append(value)
             return

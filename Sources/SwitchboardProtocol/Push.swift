@@ -50,28 +50,11 @@ public enum Push: Hashable, Sendable {
         writer.endLine()
     }
 
-    /// The push as a line, marker included, without the newline.
+    /// The push as a line, marker included, without the newline (what `write(to:)` writes).
     public var text: String {
-        Push.marker + line.description
-    }
-
-    /// The line after the marker.
-    public var line: Line {
-        switch self {
-        case .offer(let ticket, let expiresAt):
-            var line = Line("OFFER")
-            ticket.write(to: &line)
-            line.append("expires", String(expiresAt.milliseconds))
-            return line
-        case .assigned(let ticket):
-            var line = Line("ASSIGNED")
-            ticket.write(to: &line)
-            return line
-        case .revoked(let ticket, let reason):
-            return Line("REVOKED", [], [.init("ticket", ticket.description), .init("reason", reason)])
-        case .status(let agent, let status):
-            return Line("STATUS", [], [.init("agent", agent.name), .init("status", status.description)])
-        }
+        var bytes: [UInt8] = []
+        write(to: &bytes)
+        return String(decoding: bytes.dropLast(), as: UTF8.self)
     }
 
     /// Reads a push line (with or without the marker).
@@ -134,15 +117,6 @@ public struct TicketSummary: Hashable, Sendable {
         writer.field("priority", priority.description)
         writer.field("customer", customer)
         writer.field("subject", subject)
-    }
-
-    func write(to line: inout Line) {
-        line.append("ticket", id.description)
-        line.append("queue", queue)
-        line.append("channel", channel.description)
-        line.append("priority", priority.description)
-        line.append("customer", customer)
-        line.append("subject", subject)
     }
 
     init(_ reader: inout ArgumentReader) throws(ProtocolError) {

@@ -14,37 +14,33 @@ public enum Reply: Hashable, Sendable {
 
     /// Appends the reply as it goes on the wire, every line ending in `\n`.
     public func write(to out: inout [UInt8]) {
+        var writer = LineWriter(capacity: 0)
+        out.reserveRoom(for: 96)
+        swap(&writer.bytes, &out)
+        defer { swap(&writer.bytes, &out) }
         switch self {
         case .ok(let fields):
-            // Straight into bytes: most replies are a short OK.
-            var writer = LineWriter(capacity: 0)
-            out.reserveRoom(for: 96)
-            swap(&writer.bytes, &out)
             writer.verb("OK")
             for field in fields { writer.field(field.key, field.value) }
             writer.endLine()
-            swap(&writer.bytes, &out)
-        case .error:
-            for line in lines {
-                out.append(contentsOf: line.utf8)
-                out.append(0x0A)
-            }
+        case .error(let code, let message):
+            writer.verb("ERR \(code) \(Reply.singleLine(message))")
+            writer.endLine()
         case .listing(let items):
             for item in items {
-                item.write(to: &out)
-                out.append(0x0A)
+                item.write(to: &writer.bytes)
+                writer.endLine()
             }
-            out.append(contentsOf: "END\n".utf8)
+            writer.verb("END")
+            writer.endLine()
         }
     }
 
-    /// The lines this reply is written as, without newlines.
+    /// The lines this reply is written as, without newlines (what `write(to:)` writes).
     public var lines: [String] {
-        switch self {
-        case .ok(let fields): [Line("OK", [], fields).description]
-        case .error(let code, let message): ["ERR \(code) \(Reply.singleLine(message))"]
-        case .listing(let items): items.map(\.description) + ["END"]
-        }
+        var bytes: [UInt8] = []
+        write(to: &bytes)
+        return bytes.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// An error reply from a protocol error.

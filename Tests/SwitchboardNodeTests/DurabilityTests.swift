@@ -223,6 +223,21 @@ final class FailingSyncFileSystem: LogFileSystem {
         await second.stop()
     }
 
+    @Test func aLockHeldBrieflyByAStrayCopyInThisProcessIsWaitedFor() async throws {
+        let data = scratch()
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try FileManager.default.createDirectory(atPath: data, withIntermediateDirectories: true)
+        // What a child being spawned holds for an instant: this process's lock, no node of it.
+        let fd = open(data + "/LOCK", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        #expect(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0)
+        let pid = Array("\(getpid())\n".utf8)
+        _ = pwrite(fd, pid, pid.count, 0)
+        let letGo = Thread { usleep(300_000); close(fd) }
+        letGo.start()
+        let node = try await NodeHarness.start { $0.dataDirectory = data }
+        await node.stop()
+    }
+
     /// Polls a condition until it holds or the deadline passes.
     private func eventually(within seconds: Double, _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now.advanced(by: .seconds(seconds))

@@ -115,3 +115,20 @@ import Testing
         }
     }
 }
+
+/// Output buffers collect many replies per batch; growing them must stay geometric.
+@Suite struct ByteBufferRoomTests {
+    @Test func aBufferOfManyRepliesGrowsGeometrically() {
+        var buffer: [UInt8] = []
+        var growths = 0
+        var capacity = buffer.capacity
+        for n in 0..<20_000 {
+            Reply.ok([.init("ticket", String(n)), .init("state", "queued")]).write(to: &buffer)
+            if buffer.capacity != capacity {
+                growths += 1
+                capacity = buffer.capacity
+            }
+        }
+        #expect(growths <= 40, "the buffer was reallocated \(growths) times for 20,000 replies")
+    }
+}
