@@ -53,35 +53,34 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
     /// Appends the line as it goes on the wire, without the newline, to `out` (with
     /// `LineWriter`, the one encoder of every line a node writes).
     public func write(to out: inout [UInt8]) {
-        var writer = LineWriter(capacity: 0)
-        out.reserveRoom(for: 128)
-        swap(&writer.bytes, &out)
-        defer { swap(&writer.bytes, &out) }
+        var writer = LineWriter()
+        write(into: &writer)
+        writer.append(to: &out)
+    }
+
+    /// Writes the line, without the newline, with `writer`.
+    func write(into writer: inout LineWriter) {
         writer.verb(verb)
         for value in positional { writer.positional(value) }
         for field in fields { writer.field(field.key, field.value) }
     }
 
-    /// The bytes `value` takes on the wire: itself when bare, else quoted with its escapes.
-    static func encodedCount(_ value: String) -> Int {
-        var value = value
-        return value.withUTF8 { bytes in
-            guard !bytes.isEmpty else { return 2 }  // written ""
-            guard firstUnbare(bytes) < bytes.count else { return bytes.count }
-            var escapes = 0
-            var index = firstEscaped(bytes, from: 0)
-            while index < bytes.count {
-                escapes += 1
-                index = firstEscaped(bytes, from: index + 1)
-            }
-            return bytes.count + escapes + 2
+    /// The bytes a value takes on the wire: itself when bare, else quoted with its escapes.
+    static func encodedCount(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        guard !bytes.isEmpty else { return 2 }  // written ""
+        guard firstUnbare(bytes) < bytes.count else { return bytes.count }
+        var escapes = 0
+        var index = firstEscaped(bytes, from: 0)
+        while index < bytes.count {
+            escapes += 1
+            index = firstEscaped(bytes, from: index + 1)
         }
+        return bytes.count + escapes + 2
     }
 
     /// Whether a value is written as it is (not empty, nothing that needs quotes).
-    static func isBare(_ value: String) -> Bool {
-        var value = value
-        return value.withUTF8 { bytes in !bytes.isEmpty && firstUnbare(bytes) == bytes.count }
+    @inline(__always) static func isBare(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        !bytes.isEmpty && firstUnbare(bytes) == bytes.count
     }
 
     @inline(__always) private static func firstUnbare(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
@@ -92,39 +91,31 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
         ByteScan.first(in: bytes, from: start, word: ByteScan.hasEscaped, byte: { escapeLetter($0) != nil })
     }
 
-    /// Writes a value, bare or quoted (exactly `encodedCount(value)` bytes); returns the
-    /// position after it.
-    static func encode(_ value: String, to cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var value = value
-        return value.withUTF8 { bytes in
-            guard let base = bytes.baseAddress, !bytes.isEmpty else {
-                cursor[0] = UInt8(ascii: "\"")
-                cursor[1] = UInt8(ascii: "\"")
-                return cursor + 2
-            }
-            if firstUnbare(bytes) == bytes.count {
-                cursor.update(from: base, count: bytes.count)
-                return cursor + bytes.count
-            }
-            var out = cursor
-            out.pointee = UInt8(ascii: "\"")
-            out += 1
-            var run = 0
-            var index = firstEscaped(bytes, from: 0)
-            while index < bytes.count {
-                out.update(from: base + run, count: index - run)
-                out += index - run
-                out[0] = UInt8(ascii: "\\")
-                out[1] = escapeLetter(bytes[index])!
-                out += 2
-                run = index + 1
-                index = firstEscaped(bytes, from: run)
-            }
-            out.update(from: base + run, count: bytes.count - run)
-            out += bytes.count - run
+    /// Writes a value that is not bare in quotes, with its escapes (exactly
+    /// `encodedCount(bytes)` bytes); returns the position after it.
+    static func encodeQuoted(_ bytes: UnsafeBufferPointer<UInt8>, to cursor: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var out = cursor
+        out.pointee = UInt8(ascii: "\"")
+        out += 1
+        guard let base = bytes.baseAddress else {
             out.pointee = UInt8(ascii: "\"")
             return out + 1
         }
+        var run = 0
+        var index = firstEscaped(bytes, from: 0)
+        while index < bytes.count {
+            out.update(from: base + run, count: index - run)
+            out += index - run
+            out[0] = UInt8(ascii: "\\")
+            out[1] = escapeLetter(bytes[index])!
+            out += 2
+            run = index + 1
+            index = firstEscaped(bytes, from: run)
+        }
+        out.update(from: base + run, count: bytes.count - run)
+        out += bytes.count - run
+        out.pointee = UInt8(ascii: "\"")
+        return out + 1
     }
 
     /// The letter after `\\` that stands for `byte` inside quotes, or nil if it stands for itself.

@@ -8,52 +8,81 @@
 ///     writer.field("ticket", 42)
 ///     writer.field("state", "offered")
 ///     writer.endLine()          // "OK ticket=42 state=offered\n"
-public struct LineWriter: Sendable {
-    /// What was written so far.
-    public var bytes: [UInt8]
+///     writer.append(to: &output)
+///
+/// The writer owns a plain buffer and writes each field with one bounds check and block copies;
+/// the finished text goes to an array in one copy. Appending every piece to an `Array` instead
+/// (a uniqueness and capacity check and a call per piece, several pieces per field) cost more
+/// than everything else about writing a reply.
+public struct LineWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    /// The bytes written so far.
+    public private(set) var count = 0
 
-    /// An empty writer with room for `capacity` bytes.
+    /// An empty writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
-        bytes = []
-        bytes.reserveCapacity(capacity)
+        self.capacity = Swift.max(capacity, 32)
+        base = .allocate(capacity: self.capacity)
+    }
+
+    deinit { base.deallocate() }
+
+    /// What was written so far, as an array (a copy).
+    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// Appends what was written to `out`, in one copy.
+    public func append(to out: inout [UInt8]) {
+        out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
     }
 
     /// Starts a line with its verb (written as is: verbs never need quoting).
     public mutating func verb(_ verb: String) {
-        append(verb)
+        raw(verb)
     }
 
-    /// Appends a string's UTF-8 as one block copy (appending its `utf8` view went through a
-    /// generic copy that cost several times more).
-    @inline(__always) private mutating func append(_ text: String) {
+    /// Appends text as it is, unquoted (markers, verbs, preformatted text).
+    public mutating func raw(_ text: String) {
         var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
+        text.withUTF8 { text in
+            let cursor = room(text.count)
+            if let source = text.baseAddress { cursor.update(from: source, count: text.count) }
+            count += text.count
+        }
     }
 
     /// Appends ` key=value`, the value bare or quoted as the protocol requires.
     public mutating func field(_ key: String, _ value: String) {
-        bytes.append(0x20)
-        append(key)
-        bytes.append(UInt8(ascii: "="))
-        appendValue(value)
+        var key = key, value = value
+        key.withUTF8 { key in
+            value.withUTF8 { value in
+                let bare = Line.isBare(value)
+                let valueCount = bare ? value.count : Line.encodedCount(value)
+                let cursor = keyPrefix(key, room: valueCount)
+                if bare {
+                    cursor.update(from: value.baseAddress!, count: value.count)
+                } else {
+                    _ = Line.encodeQuoted(value, to: cursor)
+                }
+                count += key.count + 2 + valueCount
+            }
+        }
     }
 
     /// Appends ` value`: a value without a key.
     public mutating func positional(_ value: String) {
-        bytes.append(0x20)
-        appendValue(value)
-    }
-
-    private mutating func appendValue(_ value: String) {
-        if Line.isBare(value) {
-            append(value)
-            return
-        }
-        let count = Line.encodedCount(value)
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: count))
-        bytes.withUnsafeMutableBufferPointer { buffer in
-            _ = Line.encode(value, to: buffer.baseAddress! + start)
+        var value = value
+        value.withUTF8 { value in
+            let bare = Line.isBare(value)
+            let valueCount = bare ? value.count : Line.encodedCount(value)
+            let cursor = room(1 + valueCount)
+            cursor.pointee = 0x20
+            if bare {
+                (cursor + 1).update(from: value.baseAddress!, count: value.count)
+            } else {
+                _ = Line.encodeQuoted(value, to: cursor + 1)
+            }
+            count += 1 + valueCount
         }
     }
 
@@ -64,10 +93,11 @@ public struct LineWriter: Sendable {
 
     /// Appends ` key=<decimal>`.
     public mutating func field(_ key: String, _ value: Int64) {
-        bytes.append(0x20)
-        append(key)
-        bytes.append(UInt8(ascii: "="))
-        appendDecimal(value)
+        var key = key
+        key.withUTF8 { key in
+            let cursor = keyPrefix(key, room: 20)
+            count += key.count + 2 + Self.writeDecimal(value, to: cursor)
+        }
     }
 
     /// Appends ` key=<decimal>`.
@@ -86,24 +116,52 @@ public struct LineWriter: Sendable {
 
     /// Ends the line.
     public mutating func endLine() {
-        bytes.append(0x0A)
+        room(1).pointee = 0x0A
+        count += 1
     }
 
-    private mutating func appendDecimal(_ value: Int64) {
-        if value < 0 {
-            guard value != .min else { return bytes.append(contentsOf: String(value).utf8) }
-            bytes.append(UInt8(ascii: "-"))
-        }
+    /// Writes ` key=` and returns where the value goes, with room for `valueCount` bytes after
+    /// it; `count` is left for the caller to advance.
+    @inline(__always) private mutating func keyPrefix(_ key: UnsafeBufferPointer<UInt8>, room valueCount: Int) -> UnsafeMutablePointer<UInt8> {
+        let cursor = room(key.count + 2 + valueCount)
+        cursor.pointee = 0x20
+        if let source = key.baseAddress { (cursor + 1).update(from: source, count: key.count) }
+        cursor[key.count + 1] = UInt8(ascii: "=")
+        return cursor + key.count + 2
+    }
+
+    /// Where the next `needed` bytes go, after growing if they do not fit.
+    @inline(__always) private mutating func room(_ needed: Int) -> UnsafeMutablePointer<UInt8> {
+        if capacity - count < needed { grow(needed) }
+        return base + count
+    }
+
+    @inline(never) private mutating func grow(_ needed: Int) {
+        let larger = Swift.max(count + needed, capacity * 2)
+        let moved = UnsafeMutablePointer<UInt8>.allocate(capacity: larger)
+        moved.update(from: base, count: count)
+        base.deallocate()
+        base = moved
+        capacity = larger
+    }
+
+    /// Writes a decimal (at most 20 bytes) and returns its length.
+    private static func writeDecimal(_ value: Int64, to cursor: UnsafeMutablePointer<UInt8>) -> Int {
         var magnitude = value.magnitude
-        // Digits are produced last first, into a fixed buffer: 19 digits hold any Int64.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var position = 20
-            repeat {
-                position -= 1
-                digits[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[position..<20]))
-        }
+        var digits = 0
+        var probe = magnitude
+        repeat {
+            digits += 1
+            probe /= 10
+        } while probe > 0
+        let sign = value < 0 ? 1 : 0
+        if sign == 1 { cursor.pointee = UInt8(ascii: "-") }
+        var position = sign + digits
+        repeat {
+            position -= 1
+            cursor[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        } while magnitude > 0
+        return sign + digits
     }
 }

@@ -5,11 +5,9 @@ extension LogEntry {
     /// The node writes a record per command this way; building a `Line` first cost more
     /// than the rest of writing the record.
     public func write(to out: inout [UInt8]) {
-        var writer = LineWriter(capacity: 0)
-        out.reserveRoom(for: 256)
-        swap(&writer.bytes, &out)
-        defer { swap(&writer.bytes, &out) }
+        var writer = LineWriter(capacity: 384)
         write(into: &writer)
+        writer.append(to: &out)
     }
 
     private func write(into w: inout LineWriter) {

@@ -25,11 +25,9 @@ public enum Push: Hashable, Sendable {
     /// Written straight into bytes (the same text as `text`): an offer goes out for nearly
     /// every ticket, so it skips building a `Line`.
     public func write(to out: inout [UInt8]) {
-        var writer = LineWriter(capacity: 0)
-        out.reserveRoom(for: 256)
-        swap(&writer.bytes, &out)
-        defer { swap(&writer.bytes, &out) }
-        writer.bytes.append(contentsOf: Push.marker.utf8)
+        var writer = LineWriter(capacity: 384)
+        defer { writer.append(to: &out) }
+        writer.raw(Push.marker)
         switch self {
         case .offer(let ticket, let expiresAt):
             writer.verb("OFFER")

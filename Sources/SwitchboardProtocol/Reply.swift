@@ -14,10 +14,8 @@ public enum Reply: Hashable, Sendable {
 
     /// Appends the reply as it goes on the wire, every line ending in `\n`.
     public func write(to out: inout [UInt8]) {
-        var writer = LineWriter(capacity: 0)
-        out.reserveRoom(for: 96)
-        swap(&writer.bytes, &out)
-        defer { swap(&writer.bytes, &out) }
+        var writer = LineWriter()
+        defer { writer.append(to: &out) }
         switch self {
         case .ok(let fields):
             writer.verb("OK")
@@ -28,7 +26,7 @@ public enum Reply: Hashable, Sendable {
             writer.endLine()
         case .listing(let items):
             for item in items {
-                item.write(to: &writer.bytes)
+                item.write(into: &writer)
                 writer.endLine()
             }
             writer.verb("END")
