@@ -375,8 +375,8 @@ actor Coordinator {
     private func planLine(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection) -> Step? {
         let request: Request
         do {
-            guard let line = try LineParser.parse(bytes, limits: limits) else { return nil }
-            request = try Request(line)
+            guard let parsed = try Request.parse(bytes, limits: limits) else { return nil }
+            request = parsed
         } catch {
             log.warning("client error [\(connection.id)] [\(error.code.rawValue)]")
             if error.code == .httpNotSupported { sessions[connection.id]?.closing = true }

@@ -93,19 +93,29 @@ extension LogEntry {
 /// Where `LogEntry.decode(verb:_:)` reads a line's arguments from: a parsed `Line`
 /// (`ArgumentReader`, which names every fault exactly), or a payload's bytes in place
 /// (`PayloadArguments`, which only reads the plain form and leaves every fault to the other).
-protocol LogEntryArguments {
+protocol LogEntryArguments: FieldArguments {
+    /// A required whole number in a range.
+    mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int
+    /// A required skill list.
+    mutating func skills(_ key: String) throws(ProtocolError) -> [SkillLevel]
+}
+
+/// Where a request's or an entry's `key=value` arguments are read from: a parsed `Line`
+/// (`ArgumentReader`) or the bytes of a line in the plain form (`PayloadArguments`).
+protocol FieldArguments {
     /// The value of a field that must be there.
     mutating func required(_ key: String) throws(ProtocolError) -> String
     /// The value of a field that may be left out.
     mutating func optional(_ key: String) throws(ProtocolError) -> String?
-    /// A required whole number in a range.
-    mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(ProtocolError) -> Int
     /// The required `ticket=`.
     mutating func ticket() throws(ProtocolError) -> TicketID
-    /// A required skill list.
-    mutating func skills(_ key: String) throws(ProtocolError) -> [SkillLevel]
     /// Refuses whatever was not read.
     func finish() throws(ProtocolError)
+}
+
+extension FieldArguments {
+    /// The optional `agent=`.
+    mutating func agent() throws(ProtocolError) -> AgentID? { try optional("agent").map(AgentID.init) }
 }
 
 extension ArgumentReader: LogEntryArguments {

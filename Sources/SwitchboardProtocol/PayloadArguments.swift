@@ -34,14 +34,28 @@ struct PayloadArguments: LogEntryArguments {
 
     /// The entry, or nil when the payload is not in the plain form or is not a valid entry.
     static func plainEntry(_ bytes: UnsafeBufferPointer<UInt8>) -> LogEntry? {
+        withPlainFields(bytes, limits: limits) { verb, arguments in try? LogEntry.decode(verb: verb, &arguments) }
+    }
+
+    /// The request, or nil when the line is not in the plain form or is not a valid request
+    /// (`Request.parse` then reads it the general way, and names the fault).
+    static func plainRequest(_ bytes: UnsafeBufferPointer<UInt8>, limits: ProtocolLimits) -> Request? {
+        withPlainFields(bytes, limits: limits) { verb, arguments in try? Request.decode(verb: verb, &arguments) }
+    }
+
+    /// Finds the verb and fields of a line in the plain form and hands them to `read`; nil
+    /// when the line is not plain, or is one the general parser under `limits` would refuse.
+    private static func withPlainFields<Result>(_ bytes: UnsafeBufferPointer<UInt8>, limits: ProtocolLimits,
+                                                _ read: (String, inout PayloadArguments) -> Result?) -> Result? {
         guard bytes.count <= limits.maximumLineBytes, bytes.last != UInt8(ascii: "\r") else { return nil }
         let content = LineBytes.scan(bytes)
         guard content.firstNul == nil, content.isASCII, !LineParser.looksLikeHTTP(bytes) else { return nil }
-        return withUnsafeTemporaryAllocation(of: Span.self, capacity: limits.maximumFields) { spans in
+        return withUnsafeTemporaryAllocation(of: Span.self, capacity: Self.limits.maximumFields) { spans in
             var index = 0
-            guard let verb = Self.verb(bytes, &index), let count = Self.fields(bytes, from: index, into: spans) else { return nil }
+            guard let verb = Self.verb(bytes, &index), let count = Self.fields(bytes, from: index, into: spans),
+                  count <= limits.maximumFields else { return nil }
             var arguments = PayloadArguments(bytes: bytes, spans: spans, count: count)
-            return try? LogEntry.decode(verb: verb, &arguments)
+            return read(verb, &arguments)
         }
     }
 

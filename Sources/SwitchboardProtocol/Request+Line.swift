@@ -70,22 +70,42 @@ extension Request {
     ///
     /// - Throws: `ProtocolError` for an unknown verb, a missing, malformed or unexpected argument.
     public init(_ line: Line) throws(ProtocolError) {
-        var reader = ArgumentReader(line)
-        switch line.verb {
-        case "AUTH":
-            guard line.positional.count == 1, line.fields.isEmpty else {
-                throw ProtocolError(.badSyntax, "AUTH takes exactly one token: AUTH <token>")
-            }
+        if line.verb == "AUTH" {
+            guard line.positional.count == 1, line.fields.isEmpty else { throw Self.authSyntax }
             self = .auth(token: line.positional[0])
             return
-        case "PING": self = .ping
-        case "QUIT": self = .quit
-        case "AGENTS": self = .agents
-        case "QUEUES": self = .queues
-        case "STATUS": self = .status
-        case "SNAPSHOT": self = .snapshot
+        }
+        var reader = ArgumentReader(line)
+        self = try Self.decode(verb: line.verb, &reader)
+    }
+
+    /// Reads a request from a line's bytes (without its `\n`): the same request, or the same
+    /// error, as `LineParser.parse` followed by `init(_:)`. A line in the plain form clients
+    /// send (ASCII, `key=value` fields, no escapes) is read in place, without making a `Line`.
+    ///
+    /// - Returns: nil for a blank line, which the protocol ignores.
+    /// - Throws: `ProtocolError` naming what is wrong with the line or the request.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>, limits: ProtocolLimits = ProtocolLimits()) throws(ProtocolError) -> Request? {
+        if let request = PayloadArguments.plainRequest(bytes, limits: limits) { return request }
+        guard let line = try LineParser.parse(bytes, limits: limits) else { return nil }
+        return try Request(line)
+    }
+
+    private static let authSyntax = ProtocolError(.badSyntax, "AUTH takes exactly one token: AUTH <token>")
+
+    /// The one reading of every verb's arguments, from either source (see `LogEntry.decode`).
+    static func decode<Arguments: FieldArguments>(verb: String, _ reader: inout Arguments) throws(ProtocolError) -> Request {
+        let request: Request
+        switch verb {
+        case "AUTH": throw authSyntax  // a token is positional: only `init(_:)` reads one
+        case "PING": request = .ping
+        case "QUIT": request = .quit
+        case "AGENTS": request = .agents
+        case "QUEUES": request = .queues
+        case "STATUS": request = .status
+        case "SNAPSHOT": request = .snapshot
         case "QUEUE":
-            self = .queue(QueueSettings(
+            request = .queue(QueueSettings(
                 name: try reader.required("name"),
                 skills: try reader.optional("skills").map { v throws(ProtocolError) in try WireValue.skills(v) },
                 tier: try reader.optional("tier").map { v throws(ProtocolError) in try WireValue.integer(v, "tier", in: 1...RoutingEngine.maximumTier) },
@@ -95,7 +115,7 @@ extension Request {
                 wrapUpMs: try reader.optional("wrap-up").map { v throws(ProtocolError) in try WireValue.duration(v, "wrap-up") }))
         case "LOGIN":
             let id = AgentID(try reader.required("agent"))
-            self = .login(AgentProfile(
+            request = .login(AgentProfile(
                 id: id,
                 name: try reader.optional("name"),
                 skills: try WireValue.skills(try reader.required("skills")),
@@ -103,12 +123,12 @@ extension Request {
                 capacity: try WireValue.capacity(try reader.required("capacity")),
                 autoAccept: try reader.optional("auto-accept").map { v throws(ProtocolError) in try WireValue.boolean(v, "auto-accept") } ?? false))
         case "LOGOUT":
-            self = .logout(agent: try reader.agent())
+            request = .logout(agent: try reader.agent())
         case "SET-STATUS":
             // offline and wrap-up parse, and the engine answers BAD_STATUS for them.
-            self = .setStatus(try WireValue.status(try reader.required("status")), agent: try reader.agent())
+            request = .setStatus(try WireValue.status(try reader.required("status")), agent: try reader.agent())
         case "SUBMIT":
-            self = .submit(TicketSubmission(
+            request = .submit(TicketSubmission(
                 customer: try reader.required("customer"),
                 channel: try WireValue.channel(try reader.required("channel")),
                 priority: try reader.optional("priority").map { v throws(ProtocolError) in try WireValue.priority(v) } ?? .normal,
@@ -116,11 +136,11 @@ extension Request {
                 skills: try reader.optional("skills").map { v throws(ProtocolError) in try WireValue.skills(v) } ?? [],
                 minimumTier: try reader.optional("tier").map { v throws(ProtocolError) in try WireValue.integer(v, "tier", in: 1...RoutingEngine.maximumTier) } ?? 1,
                 subject: try reader.optional("subject") ?? ""))
-        case "ACCEPT": self = .accept(try reader.ticket(), agent: try reader.agent())
-        case "DECLINE": self = .decline(try reader.ticket(), agent: try reader.agent())
-        case "RESOLVE": self = .resolve(try reader.ticket(), agent: try reader.agent())
+        case "ACCEPT": request = .accept(try reader.ticket(), agent: try reader.agent())
+        case "DECLINE": request = .decline(try reader.ticket(), agent: try reader.agent())
+        case "RESOLVE": request = .resolve(try reader.ticket(), agent: try reader.agent())
         case "ESCALATE":
-            self = .escalate(
+            request = .escalate(
                 try reader.ticket(),
                 tier: try reader.optional("tier").map { v throws(ProtocolError) in try WireValue.integer(v, "tier", in: 1...RoutingEngine.maximumTier) },
                 agent: try reader.agent())
@@ -134,17 +154,18 @@ extension Request {
             case let (nil, agent?): target = .agent(AgentID(agent))
             default: throw ProtocolError(.missingArgument, "TRANSFER needs exactly one of queue=QUEUE or to=AGENT")
             }
-            self = .transfer(ticket, to: target, agent: try reader.agent())
-        case "CANCEL": self = .cancel(try reader.ticket())
-        case "TICKET": self = .ticket(try WireValue.ticket(try reader.required("id"), "id"))
+            request = .transfer(ticket, to: target, agent: try reader.agent())
+        case "CANCEL": request = .cancel(try reader.ticket())
+        case "TICKET": request = .ticket(try WireValue.ticket(try reader.required("id"), "id"))
         case "TICKETS":
-            self = .tickets(
+            request = .tickets(
                 state: try reader.optional("state").map { v throws(ProtocolError) in try WireValue.state(v) },
                 queue: try reader.optional("queue"))
         default:
-            throw ProtocolError(.unknownVerb, "unknown verb [\(line.verb)]; known verbs: \(Self.verbs.joined(separator: " "))")
+            throw ProtocolError(.unknownVerb, "unknown verb [\(verb)]; known verbs: \(Self.verbs.joined(separator: " "))")
         }
         try reader.finish()
+        return request
     }
 }
 
@@ -178,8 +199,6 @@ struct ArgumentReader {
     }
 
     mutating func ticket() throws(ProtocolError) -> TicketID { try WireValue.ticket(try required("ticket")) }
-
-    mutating func agent() throws(ProtocolError) -> AgentID? { try optional("agent").map(AgentID.init) }
 
     func finish() throws(ProtocolError) {
         if let extra = line.positional.first {
