@@ -14,11 +14,24 @@ struct Suppressed {
 /// for a query) and how to answer once it is applied.
 enum Step {
     case now(Reply)
-    case later(Command?, Suppressed?, finish: (Result<[Event], EngineError>) -> Reply?)
+    case later(Command?, Suppressed?, Answer)
     /// A read too slow for the loop (it walks the whole floor): when its turn comes, `prepare`
     /// takes what it needs (a copy of the engine is free) and returns the work, which runs on
     /// another thread; the connection's later replies wait behind its answer.
     case offLoop(prepare: () -> @Sendable () -> Reply)
+}
+
+/// How a step is answered once its command (if any) is applied. The answers of the hot verbs
+/// are cases, not closures: two closures per request were two allocations per request.
+enum Answer {
+    /// No answer (a command the node proposes itself).
+    case none
+    /// `OK` with the ticket's standing, or the engine's error.
+    case ticket(TicketID)
+    /// `SUBMIT`: `OK` with the standing of the ticket the command created, or the engine's error.
+    case created
+    /// Computed from the command's result.
+    case computed((Result<[Event], EngineError>) -> Reply?)
 }
 
 extension Coordinator {
@@ -66,14 +79,9 @@ extension Coordinator {
             plannedQueues[settings.name] = config
             return write(.upsertQueue(config)) { _ in .ok([.init("queue", config.name)]) }
         case .submit(let submission):
-            return write(.submit(submission)) { events in
-                guard let id = events.lazy.compactMap({ if case .ticketCreated(let id) = $0 { id } else { nil } }).first else {
-                    return .error(ProtocolError(.unavailable, "ticket was not created"))
-                }
-                return self.ticketReply(id)
-            }
+            return .later(.submit(submission), nil, .created)
         case .cancel(let id):
-            return write(.cancel(id)) { _ in self.ticketReply(id) }
+            return .later(.cancel(id), nil, .ticket(id))
         case .login(var profile):
             if role == .agent, let bound = session.agent, bound != profile.id {
                 return .now(.error(ProtocolError(.forbidden, "this connection is agent [\(bound)]'s session; log [\(profile.id)] in on its own connection")))
@@ -83,7 +91,7 @@ extension Coordinator {
             let previous = session.agent
             sessions[connection.id]?.agent = profile.id
             let agent = profile.id
-            return .later(.login(profile), Suppressed(statusOf: agent)) { result in
+            return .later(.login(profile), Suppressed(statusOf: agent), .computed { result in
                 switch result {
                 case .success:
                     self.bind(agent, to: connection)
@@ -92,7 +100,7 @@ extension Coordinator {
                     self.sessions[connection.id]?.agent = previous
                     return self.engineError(error)
                 }
-            }
+            })
         default:
             return agentRequest(request, role: role, session: session)
         }
@@ -100,7 +108,7 @@ extension Coordinator {
 
     /// A read, answered in its place after the batch's earlier commands are applied.
     private func query(_ answer: @escaping () -> Reply) -> Step {
-        .later(nil, nil) { _ in answer() }
+        .later(nil, nil, .computed { _ in answer() })
     }
 
     /// The agent verbs: resolve which agent acts, then propose the command.
@@ -144,23 +152,15 @@ extension Coordinator {
                 .ok([.init("agent", agent.name), .init("status", self.inspect { $0.agent(agent)?.status.description } ?? status.description)])
             }
         case .accept(let id, _):
-            return write(.accept(id, by: acting!), suppressing: own ? Suppressed(assigned: (id, acting!)) : nil) { _ in
-                self.ticketReply(id)
-            }
+            return .later(.accept(id, by: acting!), own ? Suppressed(assigned: (id, acting!)) : nil, .ticket(id))
         case .decline(let id, _):
-            return write(.decline(id, by: acting!)) { _ in self.ticketReply(id) }
+            return .later(.decline(id, by: acting!), nil, .ticket(id))
         case .resolve(let id, _):
-            return write(.resolve(id, by: acting!), suppressing: own ? Suppressed(statusOf: acting!) : nil) { _ in
-                self.ticketReply(id)
-            }
+            return .later(.resolve(id, by: acting!), own ? Suppressed(statusOf: acting!) : nil, .ticket(id))
         case .escalate(let id, let tier, _):
-            return write(.escalate(id, by: role == .admin && named == nil ? nil : acting, toTier: tier)) { _ in
-                self.ticketReply(id)
-            }
+            return .later(.escalate(id, by: role == .admin && named == nil ? nil : acting, toTier: tier), nil, .ticket(id))
         case .transfer(let id, let target, _):
-            return write(.transfer(id, by: role == .admin && named == nil ? nil : acting, to: target)) { _ in
-                self.ticketReply(id)
-            }
+            return .later(.transfer(id, by: role == .admin && named == nil ? nil : acting, to: target), nil, .ticket(id))
         default:
             return .now(.error(ProtocolError(.unknownVerb, "unexpected request \(request.verb)")))
         }
@@ -198,12 +198,12 @@ extension Coordinator {
 
     /// A command to propose, answered by `reply` once it is committed and applied.
     private func write(_ command: Command, suppressing: Suppressed? = nil, reply: @escaping ([Event]) -> Reply) -> Step {
-        .later(command, suppressing) { result in
+        .later(command, suppressing, .computed { result in
             switch result {
             case .success(let events): return reply(events)
             case .failure(let error): return self.engineError(error)
             }
-        }
+        })
     }
 
     /// Applies a committed command and turns its events into pushes.
@@ -229,12 +229,19 @@ extension Coordinator {
         .error(code: error.code, message: error.description)
     }
 
-    private func ticketReply(_ id: TicketID) -> Reply {
-        guard let ticket = inspect({ $0.ticketStanding(id) }) else { return engineError(.unknownTicket(id)) }
-        var fields = [Line.Field("ticket", id.description), Line.Field("state", ticket.state.description)]
-        if let owner = ticket.owner { fields.append(.init("agent", owner.name)) }
-        fields.append(.init("tier", String(ticket.minimumTier)))
-        return .ok(fields)
+    /// `OK` with a ticket's standing, written straight into bytes (the answer to most
+    /// requests), or the engine's error if the ticket is unknown.
+    func writeTicketReply(_ id: TicketID, into writer: inout LineWriter) {
+        guard let ticket = inspect({ $0.ticketStanding(id) }) else {
+            engineError(.unknownTicket(id)).write(into: &writer)
+            return
+        }
+        writer.verb("OK")
+        writer.field("ticket", id.raw)
+        writer.field("state", ticket.state.description)
+        if let owner = ticket.owner { writer.field("agent", owner.name) }
+        writer.field("tier", ticket.minimumTier)
+        writer.endLine()
     }
 
     /// `STATUS`: the counters as of now, the digest computed from a copy of the engine.

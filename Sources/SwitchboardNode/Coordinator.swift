@@ -214,15 +214,16 @@ actor Coordinator {
             let reply: Reply?
             switch step {
             case .now(let now): reply = now
-            case .later(let command, let suppressing, let finish):
+            case .later(let command, let suppressing, let answer):
+                let result: Result<[Event], EngineError>
                 if let command {
-                    let result = apply(command, at: time, suppressing: suppressing)
+                    result = apply(command, at: time, suppressing: suppressing)
                     appliedIndex = max(appliedIndex, index)
                     index += 1
-                    reply = finish(result)
                 } else {
-                    reply = finish(.success([]))
+                    result = .success([])
                 }
+                reply = answered(answer, result, to: connection)
             case .offLoop(let prepare):
                 let work = prepare()
                 if let connection { startOffLoop(work, for: connection) }
@@ -232,15 +233,42 @@ actor Coordinator {
         }
     }
 
+    /// Carries out a step's answer: the hot ones are written straight to the connection's
+    /// output; the rest are returned as a reply.
+    private func answered(_ answer: Answer, _ result: Result<[Event], EngineError>, to connection: Connection?) -> Reply? {
+        let ticket: TicketID
+        switch (answer, result) {
+        case (.none, _): return nil
+        case (.computed(let compute), _): return compute(result)
+        case (_, .failure(let error)): return engineError(error)
+        case (.ticket(let id), .success): ticket = id
+        case (.created, .success(let events)):
+            guard let id = events.lazy.compactMap({ if case .ticketCreated(let id) = $0 { id } else { nil } }).first else {
+                return .error(ProtocolError(.unavailable, "ticket was not created"))
+            }
+            ticket = id
+        }
+        guard let connection else { return nil }
+        var writer = LineWriter(capacity: 96)
+        writeTicketReply(ticket, into: &writer)
+        emit(writer, to: connection)
+        return nil
+    }
+
     /// Queues a reply for its connection: at once, or behind an answer still being computed.
     private func emit(_ reply: Reply, to connection: Connection) {
+        var writer = LineWriter()
+        reply.write(into: &writer)
+        emit(writer, to: connection)
+    }
+
+    /// Queues written output for its connection: at once, or behind an answer still being computed.
+    private func emit(_ writer: borrowing LineWriter, to connection: Connection) {
         switch sessions[connection.id]?.held.isEmpty {
         case true?:
-            outbound.append(connection, reply)
+            outbound.append(connection, writer)
         case false?:
-            var bytes: [UInt8] = []
-            reply.write(to: &bytes)
-            sessions[connection.id]!.held.append(.ready(bytes))
+            sessions[connection.id]!.held.append(.ready(writer.bytes))
         case nil:
             break  // closed
         }
@@ -398,7 +426,7 @@ actor Coordinator {
         guard let agent = session.agent, let agentSession = agentSessions[agent], agentSession.connection === connection else { return nil }
         endSession(of: agent)
         log.info("agent session lost [\(agent)] [\(reason)]")
-        return .later(.nodeDown(session.tag(node: configuration.id)), nil) { _ in nil }
+        return .later(.nodeDown(session.tag(node: configuration.id)), nil, .none)
     }
 
     // MARK: - Time
@@ -406,9 +434,10 @@ actor Coordinator {
     func tickIfDue() {
         guard !stopped, !tickPending, let due = engine.nextDeadline(), due <= Self.clock() else { return }
         tickPending = true
-        propose([(nil, .later(.tick, nil) { _ in
+        let answer = Answer.computed { _ in
             self.tickPending = false
             return nil
-        })])
+        }
+        propose([(nil, .later(.tick, nil, answer))])
     }
 }

@@ -15,7 +15,12 @@ public enum Reply: Hashable, Sendable {
     /// Appends the reply as it goes on the wire, every line ending in `\n`.
     public func write(to out: inout [UInt8]) {
         var writer = LineWriter()
-        defer { writer.append(to: &out) }
+        write(into: &writer)
+        writer.append(to: &out)
+    }
+
+    /// Writes the reply, every line ending in `\n`, with `writer`.
+    public func write(into writer: inout LineWriter) {
         switch self {
         case .ok(let fields):
             writer.verb("OK")
