@@ -73,7 +73,8 @@ public struct LogRecord: Hashable, Sendable {
             let crc = payload.withUnsafeBytes { CRC32C.update(CRC32C.update(0, covered), $0) }
             // "<crc> " after the term; the CRC itself is not covered.
             for shift in stride(from: 28, through: 0, by: -4) {
-                prefix[length] = Self.hexDigits[Int((crc >> UInt32(shift)) & 0xF)]
+                let digit = UInt8(truncatingIfNeeded: crc >> UInt32(shift)) & 0xF
+                prefix[length] = digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") - 10 + digit
                 length += 1
             }
             prefix[length] = 0x20
@@ -84,8 +85,6 @@ public struct LogRecord: Hashable, Sendable {
             out.append(0x0A)
         }
     }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// Writes `value` in decimal at the start of `buffer` (which holds 20 bytes or more);
     /// returns how many bytes it took.

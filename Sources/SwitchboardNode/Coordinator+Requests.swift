@@ -302,7 +302,7 @@ extension Coordinator {
             default:
                 continue
             }
-            pendingPushes[agent, default: []].append(push)
+            pendingPushes[at: pendingPushes.position(of: agent) { [] }].append(push)
         }
     }
 }

@@ -40,7 +40,7 @@ actor Coordinator {
     /// The session of each agent logged in on this node, by agent.
     var agentSessions: [AgentID: AgentSession] = [:]
     /// Pushes decided during the current batch, per agent, handed to the sessions at its end.
-    var pendingPushes: [AgentID: [Push]] = [:]
+    var pendingPushes = BatchTable<AgentID, [Push]>()
     var outbound = OutboundLines()
     var events: [Event] = []
     var limits: ProtocolLimits
@@ -377,10 +377,11 @@ actor Coordinator {
         // buffers are moved, not copied.
         var output = OutboundLines()
         swap(&output, &outbound)
-        for (agent, pushes) in pendingPushes {
-            agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output) }
+        for (position, agent) in pendingPushes.keys.enumerated() {
+            let pushes = pendingPushes[at: position]
+            if !pushes.isEmpty { agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output) } }
         }
-        pendingPushes.removeAll(keepingCapacity: true)
+        pendingPushes.removeAll()
         // A connection that is to close goes once everything it was answered is out; answers
         // still being computed off the loop hold it open until they are (see `answered`).
         output.closeAfterFlushWhere { id in sessions[id].map { $0.closing && $0.held.isEmpty } ?? false }
@@ -391,7 +392,9 @@ actor Coordinator {
     /// Ends an agent's session here, after handing it the pushes decided so far.
     func endSession(of agent: AgentID) {
         guard let session = agentSessions.removeValue(forKey: agent) else { return }
-        if let pushes = pendingPushes.removeValue(forKey: agent) {
+        if let position = pendingPushes.position(of: agent), !pendingPushes[at: position].isEmpty {
+            let pushes = pendingPushes[at: position]
+            pendingPushes[at: position] = []
             var output = OutboundLines()
             swap(&output, &outbound)
             session.assumeIsolated { $0.deliver(pushes, into: &output) }

@@ -31,11 +31,8 @@ enum HeldOutput {
 }
 
 /// Output for connections collected while a batch is processed, sent once per connection at
-/// the end so that a batch costs one `send` per connection, not one per reply.
-///
-/// A batch touches few connections, most of them more than once (a reply, then pushes): they
-/// are kept in a small array searched from the last one used, with a dictionary beside it
-/// only once a batch touches many. Byte buffers are kept from batch to batch and reused.
+/// the end so that a batch costs one `send` per connection, not one per reply. Byte buffers are
+/// kept from batch to batch and reused.
 struct OutboundLines {
     private struct Entry {
         let connection: Connection
@@ -43,76 +40,53 @@ struct OutboundLines {
         var close = false
     }
 
-    private var entries: [Entry] = []
-    /// Positions in `entries` by connection id, filled only past `linearLimit` entries.
-    private var positions: [UInt64: Int] = [:]
+    private var entries = BatchTable<UInt64, Entry>()
     /// Emptied buffers from earlier batches, with their capacity.
     private var spare: [[UInt8]] = []
-    private static let linearLimit = 16
     /// At most this many buffers (of at most 64 KiB each) are kept for reuse.
     private static let spareLimit = 256
 
     mutating func append(_ connection: Connection, _ writer: borrowing LineWriter) {
         let position = open(connection)
-        writer.append(to: &entries[position].bytes)
+        writer.append(to: &entries[at: position].bytes)
     }
 
     mutating func append(_ connection: Connection, _ pushes: [Push]) {
         let position = open(connection)
-        for push in pushes { push.write(to: &entries[position].bytes) }
+        for push in pushes { push.write(to: &entries[at: position].bytes) }
     }
 
     mutating func append(_ connection: Connection, bytes: [UInt8]) {
         let position = open(connection)
-        entries[position].bytes.append(contentsOf: bytes)
+        entries[at: position].bytes.append(contentsOf: bytes)
     }
 
     /// Marks for closing, once flushed, every connection with output here that `shouldClose` names.
     mutating func closeAfterFlushWhere(_ shouldClose: (UInt64) -> Bool) {
-        for position in entries.indices where shouldClose(entries[position].connection.id) { entries[position].close = true }
+        for (position, id) in entries.keys.enumerated() where shouldClose(id) { entries[at: position].close = true }
     }
 
     mutating func closeAfterFlush(_ connection: Connection) {
-        entries[open(connection)].close = true
+        entries[at: open(connection)].close = true
     }
 
     private mutating func open(_ connection: Connection) -> Int {
-        if let position = find(connection.id) { return position }
-        entries.append(Entry(connection: connection, bytes: spare.popLast() ?? []))
-        if entries.count > Self.linearLimit {
-            if positions.isEmpty {
-                for (position, entry) in entries.enumerated() { positions[entry.connection.id] = position }
-            } else {
-                positions[connection.id] = entries.count - 1
-            }
-        }
-        return entries.count - 1
-    }
-
-    private func find(_ id: UInt64) -> Int? {
-        if !positions.isEmpty { return positions[id] }
-        var position = entries.count
-        while position > 0 {
-            position -= 1
-            if entries[position].connection.id == id { return position }
-        }
-        return nil
+        entries.position(of: connection.id) { Entry(connection: connection, bytes: spare.popLast() ?? []) }
     }
 
     /// Sends everything collected and starts over.
     mutating func flush() {
-        for position in entries.indices {
-            let entry = entries[position]
+        for position in 0..<entries.count {
+            let entry = entries[at: position]
             if !entry.bytes.isEmpty { _ = entry.connection.send(entry.bytes) }
             if entry.close { entry.connection.closeAfterFlush() }
         }
-        for position in entries.indices where spare.count < Self.spareLimit && entries[position].bytes.capacity <= 1 << 16 {
+        entries.removeAll { entry in
+            guard spare.count < Self.spareLimit, entry.bytes.capacity <= 1 << 16 else { return }
             var bytes: [UInt8] = []
-            swap(&bytes, &entries[position].bytes)
+            swap(&bytes, &entry.bytes)
             bytes.removeAll(keepingCapacity: true)
             spare.append(bytes)
         }
-        entries.removeAll(keepingCapacity: true)
-        positions.removeAll(keepingCapacity: true)
     }
 }
