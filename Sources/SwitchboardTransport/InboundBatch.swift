@@ -123,7 +123,19 @@ public struct InboundBatch: Sendable, RandomAccessCollection {
     /// The number of line bytes held.
     public var byteCount: Int { bytes.count }
 
+    /// The bytes its storage holds without growing.
+    var byteCapacity: Int { bytes.capacity }
+
     // MARK: - Building (event loop and framer)
+
+    /// Empties the batch, keeping its storage for the next one.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        entries.removeAll(keepingCapacity: true)
+        closeReasons.removeAll(keepingCapacity: true)
+        connections.removeAll(keepingCapacity: true)
+        lineCount = 0
+    }
 
     /// Adds a connection and returns its index for the `append` calls.
     mutating func addConnection(_ connection: Connection) -> UInt32 {

@@ -39,6 +39,11 @@ final class LoopCore {
     var connecting: [UInt64: PendingConnect] = [:]
     /// This iteration's batches, one per handler.
     var pending: [PendingBatch] = []
+    /// Emptied batches whose storage the next iterations reuse: a batch is several arrays,
+    /// and growing them from nothing every iteration was most of a small batch's allocations.
+    private var spareBatches: [InboundBatch] = []
+    /// The storage of the last iteration's `pending`, for the next one.
+    private var sparePending: [PendingBatch] = []
     /// Counts iterations, so that a slot knows whether its batch position is current.
     var generation: UInt64 = 1
     let readBuffer: UnsafeMutableBufferPointer<UInt8>
@@ -105,12 +110,22 @@ final class LoopCore {
     /// Hands each handler its batch and starts a new generation.
     func deliver() {
         guard !pending.isEmpty else { return }
-        let batches = pending
-        pending = []
+        // Handlers may close connections, which adds to the next iteration's `pending`.
+        var batches: [PendingBatch] = []
+        swap(&batches, &sparePending)
+        swap(&batches, &pending)
         generation &+= 1
         for batch in batches where !batch.batch.isEmpty {
             batch.handler.body(batch.batch)
         }
+        // A handler that kept its batch shares the storage; emptying the copy here then
+        // allocates anew, which costs what not reusing it would have.
+        for position in batches.indices where spareBatches.count < 4 && batches[position].batch.byteCapacity <= 1 << 20 {
+            batches[position].batch.removeAll()
+            spareBatches.append(batches[position].batch)
+        }
+        batches.removeAll(keepingCapacity: true)
+        sparePending = batches
     }
 
     /// Where `slot`'s items go in this iteration: its handler's batch, and its index there.
@@ -120,7 +135,7 @@ final class LoopCore {
             if let found = pending.firstIndex(where: { $0.handler === slot.handler }) {
                 index = found
             } else {
-                pending.append(PendingBatch(handler: slot.handler))
+                pending.append(PendingBatch(handler: slot.handler, batch: spareBatches.popLast() ?? InboundBatch()))
                 index = pending.count - 1
             }
             slot.batchGeneration = generation
