@@ -61,6 +61,11 @@ public struct LogRecord: Hashable, Sendable {
     /// Appends the record, newline included, to a buffer. Numbers and the checksum are
     /// formatted in place: the node encodes a record for every command it logs.
     public func encode(into out: inout [UInt8]) {
+        payload.withUnsafeBufferPointer { Self.encode(index: index, term: term, checkedPayload: $0, into: &out) }
+    }
+
+    /// Appends a record made of a payload already checked with `checkPayload`.
+    static func encode(index: UInt64, term: UInt64, checkedPayload payload: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 48) { prefix in
             // "<index> <term> ": the part the CRC covers before the payload.
             var length = Self.decimal(index, into: UnsafeMutableBufferPointer(rebasing: prefix[0...]))
@@ -70,7 +75,7 @@ public struct LogRecord: Hashable, Sendable {
             prefix[length] = 0x20
             length += 1
             let covered = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: prefix[0..<length]))
-            let crc = payload.withUnsafeBytes { CRC32C.update(CRC32C.update(0, covered), $0) }
+            let crc = CRC32C.update(CRC32C.update(0, covered), UnsafeRawBufferPointer(payload))
             // "<crc> " after the term; the CRC itself is not covered.
             for shift in stride(from: 28, through: 0, by: -4) {
                 let digit = UInt8(truncatingIfNeeded: crc >> UInt32(shift)) & 0xF

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import SwitchboardProtocol
 
 /// Appends records to a log directory from any thread, with group commit.
 ///
@@ -108,6 +109,11 @@ public final class LogWriter: @unchecked Sendable {
     ///
     /// A payload the format cannot hold fails the whole batch, and nothing of it is queued.
     public func append(term: UInt64, payloads: [[UInt8]], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
+        append(term: term, payloads: LogPayloads(payloads), completion: completion)
+    }
+
+    /// `append(term:payloads:completion:)` with the payloads in one buffer.
+    public func append(term: UInt64, payloads: LogPayloads, completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
         guard !payloads.isEmpty else { return }
         if writesInline {
             return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: payloads) })
@@ -142,6 +148,11 @@ public final class LogWriter: @unchecked Sendable {
     /// - Precondition: `writesInline`.
     /// - Throws: `LogWriterError`; after a failed write or sync every later call throws too.
     public func appendNow(term: UInt64, payloads: [[UInt8]]) throws(LogWriterError) -> UInt64 {
+        try appendNow(term: term, payloads: LogPayloads(payloads))
+    }
+
+    /// `appendNow(term:payloads:)` with the payloads in one buffer.
+    public func appendNow(term: UInt64, payloads: LogPayloads) throws(LogWriterError) -> UInt64 {
         precondition(writesInline, "appendNow is for the interval and never policies; .always goes through the writer thread")
         condition.lock()
         defer { condition.unlock() }
@@ -188,14 +199,21 @@ public final class LogWriter: @unchecked Sendable {
     }
 
     /// Encodes records with consecutive indexes from `first` into one buffer.
-    private static func encode(_ payloads: [[UInt8]], term: UInt64, first: UInt64, into bytes: inout [UInt8]) throws(LogWriterError) {
-        bytes.reserveCapacity(payloads.reduce(0) { $0 + $1.count + 32 })
-        for (offset, payload) in payloads.enumerated() {
-            do {
-                try LogRecord(index: first + UInt64(offset), term: term, payload: payload).encode(into: &bytes)
-            } catch {
-                throw .invalidRecord(error)
+    private static func encode(_ payloads: LogPayloads, term: UInt64, first: UInt64, into bytes: inout [UInt8]) throws(LogWriterError) {
+        bytes.reserveRoom(for: payloads.bytes.count + 40 * payloads.count)
+        let start = bytes.count
+        do throws(LogWriterError) {
+            try payloads.forEach { offset, payload throws(LogWriterError) in
+                do throws(LogRecordError) {
+                    try LogRecord.checkPayload(payload)
+                } catch {
+                    throw .invalidRecord(error)
+                }
+                LogRecord.encode(index: first + UInt64(offset), term: term, checkedPayload: payload, into: &bytes)
             }
+        } catch {
+            bytes.removeSubrange(start...)  // nothing of a bad batch is written
+            throw error
         }
     }
 
@@ -215,7 +233,7 @@ public final class LogWriter: @unchecked Sendable {
     public func close() throws(LogWriterError) {
         condition.lock()
         closing = true
-        condition.signal()
+        condition.broadcast()
         while !finished { condition.wait() }
         let failure = self.failure
         condition.unlock()
@@ -240,6 +258,7 @@ public final class LogWriter: @unchecked Sendable {
             let stopping = closing
             condition.unlock()
 
+            let records = batch.reduce(0) { $0 + Int($1.index - $1.firstIndex + 1) }
             do {
                 try write(batch)
                 if shouldSync(stopping: stopping) { try syncCurrent() }
@@ -248,7 +267,7 @@ public final class LogWriter: @unchecked Sendable {
                 return
             }
             counters.withLock {
-                $0.appendedRecords += batch.reduce(0) { $0 + Int($1.index - $1.firstIndex + 1) }
+                $0.appendedRecords += records
                 if !batch.isEmpty { $0.batches += 1 }
             }
             condition.lock()

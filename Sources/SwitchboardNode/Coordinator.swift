@@ -48,6 +48,8 @@ actor Coordinator {
     var plannedQueues: [String: QueueConfig] = [:]
     /// Where committed commands go.
     let writer: LogWriter
+    /// The log payloads of the batch being proposed (kept for its storage).
+    var payloadBuffer = LogPayloads()
     /// Called once if the log fails: the node must stop and acknowledge nothing more.
     let onFatal: @Sendable (String) -> Void
     var failed = false
@@ -143,12 +145,14 @@ actor Coordinator {
     func propose(_ steps: [(connection: Connection?, step: Step)]) {
         guard !failed, !steps.isEmpty else { return }
         let time = Self.clock()
-        var payloads: [[UInt8]] = []
+        // The writer encodes the records before `append` returns, so one buffer serves every batch.
+        var payloads = LogPayloads()
+        swap(&payloads, &payloadBuffer)
+        defer { swap(&payloads, &payloadBuffer) }
+        payloads.removeAll()
         for (_, step) in steps {
             if case .later(let command?, _, _) = step {
-                var payload: [UInt8] = []
-                LogEntry(time: time, command: command).write(to: &payload)
-                payloads.append(payload)
+                payloads.append { LogEntry(time: time, command: command).write(to: &$0) }
             }
         }
         if payloads.isEmpty && pendingBatches.isEmpty {
