@@ -6,27 +6,20 @@ extension RoutingEngine {
     mutating func pickAgent(forTicket index: Int) -> Int32? {
         let channel = tickets[index].channel.index
         let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
-        let eligible = groupsForRequirement[Int(tickets[index].requirement)]
-        let ready = readyGroups[channel]
+        let requirement = Int(tickets[index].requirement)
         decisions &+= 1
-        var best = Self.emptyTop
-        var avoided = false
-        let first = topSlot(group: 0, table: table)
-        groupTops.withUnsafeBufferPointer { tops in
-            eligible.forEachCommon(with: ready) { group in
-                let top = tops[first &+ group]
-                if top.key < best.key { best = top }
-            }
+        var best = groupsForRequirement.withUnsafeBufferPointer { groupTops.best(in: $0[requirement], table: table) }
+        guard best.handle >= 0, isAvoiding(index), avoids(index, agent: best.handle) else {
+            return best.handle >= 0 ? best.handle : nil
         }
-        if best.handle >= 0 && isAvoiding(index) {
-            avoided = avoids(index, agent: best.handle)
-        }
-        guard avoided else { return best.handle >= 0 ? best.handle : nil }
         // Rare path: the ticket was declined or missed recently; look past the agents it avoids.
         best = Self.emptyTop
-        eligible.forEachCommon(with: ready) { group in
+        // Copies (this path is rare), so that reading them does not overlap the heap changes.
+        let eligible = groupsForRequirement[requirement]
+        let tops = groupTops
+        tops.forEachReady(in: eligible, table: table) { group in
             let heap = group * 12 + table
-            guard groupTops[topSlot(group: group, table: table)].key < best.key,
+            guard tops[group: group, table: table].key < best.key,
                   let candidate = bestNotAvoided(heap: heap, ticket: index), candidate.key < best.key
             else { return }
             best = candidate
