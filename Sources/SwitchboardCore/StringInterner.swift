@@ -65,6 +65,8 @@ struct StringTable<Payload: Sendable>: Sendable {
 
     /// The id of `name`, or nil when it was never interned.
     func find(_ name: String) -> Int32? {
+        // Not `withUTF8`, which is mutating and so first copies the string.
+        if let id = name.utf8.withContiguousStorageIfAvailable({ probe(Key($0)).id }) { return id }
         var name = name
         return name.withUTF8 { probe(Key($0)).id }
     }
@@ -95,8 +97,14 @@ struct StringTable<Payload: Sendable>: Sendable {
             self.name = name
             let count = name.count
             if count > 0 {
-                withUnsafeMutableBytes(of: &lanes) { raw in
-                    (raw.baseAddress! + 8).copyMemory(from: UnsafeRawPointer(name.baseAddress!), byteCount: Swift.min(count, StringTable.inlineLength))
+                // Whole words, then the last partial word with `tail`: no call to memcpy.
+                let raw = UnsafeRawPointer(name.baseAddress!)
+                for lane in 0..<3 {
+                    let offset = lane &* 8
+                    guard offset < count else { break }
+                    lanes[lane &+ 1] = count &- offset >= 8
+                        ? raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                        : StringTable.tail(raw + offset, count &- offset)
                 }
             }
             lanes[0] = count <= StringTable.inlineLength
@@ -104,9 +112,9 @@ struct StringTable<Payload: Sendable>: Sendable {
                 : StringTable.hash(name)
         }
 
-        var hash: UInt64 { lanes[0] }
+        @inline(__always) var hash: UInt64 { lanes[0] }
         /// Lane 0 of the slot without the id: the hash's top 24 bits and the capped length.
-        var tag: UInt64 { (hash >> 40) << 8 | UInt64(Swift.min(name.count, 255)) }
+        @inline(__always) var tag: UInt64 { (hash >> 40) << 8 | UInt64(Swift.min(name.count, 255)) }
 
         func slot(id: Int32) -> SIMD4<UInt64> {
             var slot = lanes
@@ -116,21 +124,19 @@ struct StringTable<Payload: Sendable>: Sendable {
     }
 
     /// Looks a name up: its id if present, else the empty slot where it would go.
-    private func probe(_ key: Key) -> (id: Int32?, slot: Int) {
+    @inline(__always) private func probe(_ key: Key) -> (id: Int32?, slot: Int) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: key.hash) & mask
         let tag = key.tag
         let long = key.name.count > Self.inlineLength
-        return slots.withUnsafeBufferPointer { slots in
-            while true {
-                let entry = slots[slot]
-                if entry[0] == 0 { return (nil, slot) }
-                if entry[0] >> 32 == tag && entry[1] == key.lanes[1] && entry[2] == key.lanes[2] && entry[3] == key.lanes[3] {
-                    let id = Int32(truncatingIfNeeded: entry[0] & 0xFFFF_FFFF) - 1
-                    if !long || sameLongName(id, key.name) { return (id, slot) }
-                }
-                slot = (slot + 1) & mask
+        while true {
+            let entry = slots[slot]
+            if entry[0] == 0 { return (nil, slot) }
+            if entry[0] >> 32 == tag && entry[1] == key.lanes[1] && entry[2] == key.lanes[2] && entry[3] == key.lanes[3] {
+                let id = Int32(truncatingIfNeeded: entry[0] & 0xFFFF_FFFF) - 1
+                if !long || sameLongName(id, key.name) { return (id, slot) }
             }
+            slot = (slot + 1) & mask
         }
     }
 
@@ -174,7 +180,7 @@ struct StringTable<Payload: Sendable>: Sendable {
 
     /// The last 1–7 bytes as one word, read with two overlapping loads (4–7 bytes) or three
     /// single bytes (1–3): every byte is covered, so equal words mean equal bytes.
-    @inline(__always) private static func tail(_ pointer: UnsafeRawPointer, _ count: Int) -> UInt64 {
+    @inline(__always) fileprivate static func tail(_ pointer: UnsafeRawPointer, _ count: Int) -> UInt64 {
         if count >= 4 {
             let low = UInt64(pointer.loadUnaligned(as: UInt32.self))
             let high = UInt64(pointer.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self))
