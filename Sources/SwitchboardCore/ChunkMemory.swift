@@ -19,14 +19,25 @@ enum ChunkMemory {
     /// The size and alignment of a huge page on x86-64 and arm64 Linux.
     static let hugePageBytes = 2 << 20
 
-    /// Uninitialised memory for `byteCount` bytes (a multiple of `hugePageBytes`); release it
-    /// with `deallocate`.
+    /// Uninitialised memory for `byteCount` bytes (a multiple of `hugePageBytes`), aligned to a
+    /// huge page; release it with `deallocate(_:byteCount:)`. Mapped directly rather than taken
+    /// from malloc: malloc raises its mmap threshold after the first large free and then serves
+    /// such blocks from its heap, where the alignment padding and untrimmed space cost resident
+    /// memory.
     static func allocate(byteCount: Int, hugePages: Bool) -> UnsafeMutableRawPointer {
         #if canImport(Glibc)
-            var memory: UnsafeMutableRawPointer?
-            guard posix_memalign(&memory, hugePageBytes, byteCount) == 0, let memory else {
-                fatalError("out of memory allocating a chunk of \(byteCount) bytes")
+            // Map one huge page more than asked, then unmap the unaligned ends.
+            let mapped = byteCount + hugePageBytes
+            guard let raw = mmap(nil, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), raw != MAP_FAILED else {
+                fatalError("out of memory mapping a chunk of \(byteCount) bytes")
             }
+            let address = UInt(bitPattern: raw)
+            let aligned = (address + UInt(hugePageBytes) - 1) & ~(UInt(hugePageBytes) - 1)
+            let head = Int(aligned - address)
+            if head > 0 { munmap(raw, head) }
+            let tail = mapped - head - byteCount
+            if tail > 0 { munmap(UnsafeMutableRawPointer(bitPattern: aligned + UInt(byteCount)), tail) }
+            let memory = UnsafeMutableRawPointer(bitPattern: aligned)!
             if hugePages { _ = madvise(memory, byteCount, MADV_HUGEPAGE) }
             return memory
         #else
@@ -34,9 +45,10 @@ enum ChunkMemory {
         #endif
     }
 
-    static func deallocate(_ memory: UnsafeMutableRawPointer) {
+    /// Releases memory from `allocate` of the same size.
+    static func deallocate(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
         #if canImport(Glibc)
-            free(memory)
+            munmap(memory, byteCount)
         #else
             memory.deallocate()
         #endif

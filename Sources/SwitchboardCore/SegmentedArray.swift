@@ -78,7 +78,7 @@ struct SegmentedArray<Element> {
             for (chunk, start) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)) {
                 chunk.deinitialize(count: Swift.min(SegmentedArray.chunkSize, count - start))
             }
-            for chunk in chunks { ChunkMemory.deallocate(UnsafeMutableRawPointer(chunk)) }
+            for chunk in chunks { ChunkMemory.deallocate(UnsafeMutableRawPointer(chunk), byteCount: SegmentedArray.chunkBytes) }
         }
     }
 }
