@@ -48,6 +48,14 @@ struct GrowingBitset: Hashable {
 
     @inline(__always) func contains(_ member: Int) -> Bool { bits.contains(member) }
 
+    /// Calls `body` with the words of the set and the indices of its non-zero words, without
+    /// copying either array (a copy would retain and release both on every decision).
+    @inline(__always) func withWords<R>(_ body: (UnsafeBufferPointer<UInt64>, UnsafeBufferPointer<Int32>) -> R) -> R {
+        bits.words.withUnsafeBufferPointer { words in
+            nonZeroWords.withUnsafeBufferPointer { nonZero in body(words, nonZero) }
+        }
+    }
+
     mutating func insert(_ member: Int) {
         let word = member >> 6
         let wasZero = word >= bits.words.count || bits.words[word] == 0

@@ -117,26 +117,11 @@ extension RoutingEngine {
         }
         requirementsForGroup.append(eligible)
         for table in 0..<12 { agentHeaps.append(IndexedHeap(stride: 16, offset: table)) }
-        if groups.count > groupTopsStride { widenGroupTops() }
-        readyCount.append(contentsOf: [0, 0, 0, 0])
+        groupTops.reserve(groups: groups.count)
         return id
     }
 
-    /// Where the top of a group's heap for a table (`strategy * 4 + channel`) sits in `groupTops`.
-    @inline(__always) func topSlot(group: Int, table: Int) -> Int { table &* groupTopsStride &+ group }
-
-    /// Doubles the room per table in `groupTops`, keeping every top.
-    private mutating func widenGroupTops() {
-        let stride = Swift.max(64, groupTopsStride * 2)
-        var widened = [IndexedHeap<AgentKey>.Entry](repeating: Self.emptyTop, count: 12 * stride)
-        for table in 0..<12 {
-            for group in 0..<groupTopsStride { widened[table * stride + group] = groupTops[topSlot(group: group, table: table)] }
-        }
-        groupTops = widened
-        groupTopsStride = stride
-    }
-
-    static let emptyTop = IndexedHeap<AgentKey>.Entry(key: AgentKey(primary: .max, secondary: .max, order: .max), handle: -1)
+    static var emptyTop: IndexedHeap<AgentKey>.Entry { GroupTops.empty }
     static let emptyTicketTop = IndexedHeap<TicketKey>.Entry(key: TicketKey(rank: .max, deadline: .max, id: .max), handle: -1)
 }
 
@@ -163,47 +148,40 @@ extension RoutingEngine {
         guard wasReady | ready != 0 else { return }
         let group = Int(routing.group)
         let strategies = activeStrategyMask
-        let topsStride = groupTopsStride  // `topSlot`, which cannot be called while the arrays are borrowed
+        let channels = wasReady | ready
         agentHeapPositions.withUnsafeMutableBufferPointer { positionBuffer in
             var positions = HeapPositions(base: positionBuffer.baseAddress!)
             agentHeaps.withUnsafeMutableBufferPointer { heaps in
-                groupTops.withUnsafeMutableBufferPointer { tops in
-                    for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
-                        let key = routing.key(strategy: strategy)
-                        var channels = wasReady | ready
-                        while channels != 0 {
-                            let channel = channels.trailingZeroBitCount
-                            channels &= channels - 1
-                            let bit: UInt8 = 1 << UInt8(channel)
-                            let heap = group &* 12 &+ strategy &* 4 &+ channel
-                            if ready & bit == 0 {
-                                heaps[heap].remove(index, positions: &positions)
-                            } else if wasReady & bit != 0 {
-                                heaps[heap].update(index, key: key, positions: &positions)
-                            } else {
-                                heaps[heap].insert(index, key: key, positions: &positions)
-                            }
-                            tops[(strategy &* 4 &+ channel) &* topsStride &+ group] = heaps[heap].top ?? Self.emptyTop
+                for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
+                    let key = routing.key(strategy: strategy)
+                    var remaining = channels
+                    while remaining != 0 {
+                        let channel = remaining.trailingZeroBitCount
+                        remaining &= remaining - 1
+                        let bit: UInt8 = 1 << UInt8(channel)
+                        let heap = group &* 12 &+ strategy &* 4 &+ channel
+                        if ready & bit == 0 {
+                            heaps[heap].remove(index, positions: &positions)
+                        } else if wasReady & bit != 0 {
+                            heaps[heap].update(index, key: key, positions: &positions)
+                        } else {
+                            heaps[heap].insert(index, key: key, positions: &positions)
                         }
                     }
                 }
             }
         }
-        var changed = wasReady ^ ready
-        guard changed != 0 else { return }
-        agents[a].routing.readyMask = ready
-        while changed != 0 {
-            let channel = changed.trailingZeroBitCount
-            changed &= changed - 1
-            let slot = group * 4 + channel
-            if ready & (1 << UInt8(channel)) != 0 {
-                readyCount[slot] += 1
-                if readyCount[slot] == 1 { readyGroups[channel].insert(group) }
-            } else {
-                readyCount[slot] -= 1
-                if readyCount[slot] == 0 { readyGroups[channel].remove(group) }
+        // The heaps' new tops, once the heaps are released.
+        for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
+            var remaining = channels
+            while remaining != 0 {
+                let channel = remaining.trailingZeroBitCount
+                remaining &= remaining - 1
+                let table = strategy &* 4 &+ channel
+                groupTops.set(agentHeaps[group &* 12 &+ table].top ?? Self.emptyTop, group: group, table: table)
             }
         }
+        if wasReady != ready { agents[a].routing.readyMask = ready }
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).
@@ -224,7 +202,7 @@ extension RoutingEngine {
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
                 agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)
-                groupTops[topSlot(group: Int(agent.group), table: s * 4 + channel)] = agentHeaps[heap].top ?? Self.emptyTop
+                groupTops.set(agentHeaps[heap].top ?? Self.emptyTop, group: Int(agent.group), table: s * 4 + channel)
             }
         }
     }

@@ -6,27 +6,20 @@ extension RoutingEngine {
     mutating func pickAgent(forTicket index: Int) -> Int32? {
         let channel = tickets[index].channel.index
         let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
-        let eligible = groupsForRequirement[Int(tickets[index].requirement)]
-        let ready = readyGroups[channel]
+        let requirement = Int(tickets[index].requirement)
         decisions &+= 1
-        var best = Self.emptyTop
-        var avoided = false
-        let first = topSlot(group: 0, table: table)
-        groupTops.withUnsafeBufferPointer { tops in
-            eligible.forEachCommon(with: ready) { group in
-                let top = tops[first &+ group]
-                if top.key < best.key { best = top }
-            }
+        var best = groupsForRequirement.withUnsafeBufferPointer { groupTops.best(in: $0[requirement], table: table) }
+        guard best.handle >= 0, isAvoiding(index), avoids(index, agent: best.handle) else {
+            return best.handle >= 0 ? best.handle : nil
         }
-        if best.handle >= 0 && isAvoiding(index) {
-            avoided = avoids(index, agent: best.handle)
-        }
-        guard avoided else { return best.handle >= 0 ? best.handle : nil }
         // Rare path: the ticket was declined or missed recently; look past the agents it avoids.
         best = Self.emptyTop
-        eligible.forEachCommon(with: ready) { group in
+        // Copies (this path is rare), so that reading them does not overlap the heap changes.
+        let eligible = groupsForRequirement[requirement]
+        let tops = groupTops
+        tops.forEachReady(in: eligible, table: table) { group in
             let heap = group * 12 + table
-            guard groupTops[topSlot(group: group, table: table)].key < best.key,
+            guard tops[group: group, table: table].key < best.key,
                   let candidate = bestNotAvoided(heap: heap, ticket: index), candidate.key < best.key
             else { return }
             best = candidate
@@ -54,10 +47,54 @@ extension RoutingEngine {
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
     mutating func pickTicket(forAgent index: Int32) -> Int? {
-        let ready = agents[Int(index)].routing.readyChannels
+        let routing = agents[Int(index)].routing
+        let ready = routing.readyChannels
         guard ready != 0 else { return nil }
         // Only a real search of the index counts as a decision, not "this agent is full".
         decisions &+= 1
+        let group = Int(routing.group)
+        // The earliest top among the requirements the agent's group can serve. Reading a top
+        // does not read its ticket's record (a cache miss per candidate): only the winner is
+        // checked for avoiding the agent.
+        var best: Int32 = -1
+        var bestKey = Self.emptyTicketTop.key
+        requirementsForGroup.withUnsafeBufferPointer { eligibleSets in
+            eligibleSets[group].withWords { eligible, nonZero in
+                waitingRequirements.withUnsafeBufferPointer { waiting in
+                    ticketTops.withUnsafeBufferPointer { tops in
+                        var channels = ready
+                        while channels != 0 {
+                            let channel = channels.trailingZeroBitCount
+                            channels &= channels &- 1
+                            waiting[channel].words.withUnsafeBufferPointer { waitingWords in
+                                for position in nonZero {
+                                    let word = Int(position)
+                                    guard word < waitingWords.count else { break }
+                                    var common = eligible[word] & waitingWords[word]
+                                    while common != 0 {
+                                        let top = tops[(word << 6 | common.trailingZeroBitCount) &* 4 &+ channel]
+                                        if top.key < bestKey {
+                                            bestKey = top.key
+                                            best = top.handle
+                                        }
+                                        common &= common &- 1
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        guard best >= 0 else { return nil }
+        guard isAvoiding(Int(best)) && avoids(Int(best), agent: index) else { return Int(best) }
+        return pickTicketAvoided(forAgent: index, ready: ready)
+    }
+
+    /// The rare path of `pickTicket`: the earliest ticket avoids the agent (it declined or
+    /// missed it recently), so each requirement's earliest ticket that does not avoid it is
+    /// looked for.
+    private mutating func pickTicketAvoided(forAgent index: Int32, ready: UInt8) -> Int? {
         let eligible = requirementsForGroup[Int(agents[Int(index)].routing.group)]
         var best = -1
         var bestKey = Self.emptyTicketTop.key

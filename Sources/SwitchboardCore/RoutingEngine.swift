@@ -58,20 +58,12 @@ public struct RoutingEngine: Sendable {
     var groupsForRequirement: [GrowingBitset] = []
     /// Per group: the requirements it can serve.
     var requirementsForGroup: [GrowingBitset] = []
-    /// Per channel: the groups with at least one agent ready on that channel.
-    var readyGroups: [Bitset] = Array(repeating: Bitset(), count: 4)
     /// Per channel: the requirements with at least one ticket waiting on that channel.
     var waitingRequirements: [Bitset] = Array(repeating: Bitset(), count: 4)
     /// `agentHeaps[group * 12 + strategy * 4 + channel]`: ready agents of a group.
     var agentHeaps: [IndexedHeap<AgentKey>] = []
-    /// The top of each agent heap, so that a decision reads one flat array.
-    /// Laid out table by table (`topSlot`), so that one decision reads the tops of one table
-    /// from one short stretch of memory, in group order.
-    var groupTops: [IndexedHeap<AgentKey>.Entry] = []
-    /// Room per table in `groupTops`: at least the number of groups.
-    var groupTopsStride = 0
-    /// `readyCount[group * 4 + channel]`.
-    var readyCount: [Int32] = []
+    /// The top of each agent heap, and which groups have someone ready, per table.
+    var groupTops = GroupTops()
     /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
     var ticketHeaps: [IndexedHeap<TicketKey>] = []
     /// The top of each ticket heap, in the same order: choosing a ticket reads one flat array

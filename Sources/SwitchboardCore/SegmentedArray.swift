@@ -5,10 +5,12 @@
 /// writing an element costs one bounds check and (for a write) one uniqueness check, not the
 /// two of each that an array of arrays costs. Tickets and their history are read and written
 /// many times per routing decision.
+///
+/// A chunk is 4 MiB (two huge pages; see `ChunkMemory`), so it holds 4 MiB / stride elements:
+/// a constant per element type, so finding an element divides by a constant (a multiply).
 struct SegmentedArray<Element> {
-    private static var chunkShift: Int { 14 }
-    private static var chunkSize: Int { 1 << chunkShift }
-    private static var chunkMask: Int { chunkSize - 1 }
+    private static var chunkBytes: Int { 2 * ChunkMemory.hugePageBytes }
+    @inline(__always) private static var chunkSize: Int { chunkBytes / MemoryLayout<Element>.stride }
 
     private var storage = Storage()
 
@@ -30,17 +32,22 @@ struct SegmentedArray<Element> {
 
     @inline(__always) private func address(of index: Int) -> UnsafeMutablePointer<Element> {
         precondition(UInt(bitPattern: index) < UInt(bitPattern: storage.count), "SegmentedArray index out of range")
-        return storage.chunks[index >> Self.chunkShift] + (index & Self.chunkMask)
+        let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
+        return storage.chunks[chunk] + offset
     }
 
     mutating func append(_ element: Element) {
         makeUnique()
         let index = storage.count
-        if index & Self.chunkMask == 0 {
-            storage.chunks.append(UnsafeMutablePointer<Element>.allocate(capacity: Self.chunkSize))
-        }
-        (storage.chunks[index >> Self.chunkShift] + (index & Self.chunkMask)).initialize(to: element)
+        let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
+        if offset == 0 { storage.chunks.append(Self.allocateChunk(number: chunk)) }
+        (storage.chunks[chunk] + offset).initialize(to: element)
         storage.count = index + 1
+    }
+
+    /// Memory for chunk `number`: on huge pages from the second chunk on.
+    private static func allocateChunk(number: Int) -> UnsafeMutablePointer<Element> {
+        ChunkMemory.allocate(byteCount: chunkBytes, hugePages: number > 0).bindMemory(to: Element.self, capacity: chunkSize)
     }
 
     @inline(__always) private mutating func makeUnique() {
@@ -58,8 +65,8 @@ struct SegmentedArray<Element> {
         func copy() -> Storage {
             let copy = Storage()
             copy.chunks.reserveCapacity(chunks.count)
-            for (chunk, start) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)) {
-                let new = UnsafeMutablePointer<Element>.allocate(capacity: SegmentedArray.chunkSize)
+            for (number, (chunk, start)) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)).enumerated() {
+                let new = SegmentedArray.allocateChunk(number: number)
                 new.initialize(from: chunk, count: Swift.min(SegmentedArray.chunkSize, count - start))
                 copy.chunks.append(new)
             }
@@ -71,7 +78,7 @@ struct SegmentedArray<Element> {
             for (chunk, start) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)) {
                 chunk.deinitialize(count: Swift.min(SegmentedArray.chunkSize, count - start))
             }
-            for chunk in chunks { chunk.deallocate() }
+            for chunk in chunks { ChunkMemory.deallocate(UnsafeMutableRawPointer(chunk), byteCount: SegmentedArray.chunkBytes) }
         }
     }
 }
