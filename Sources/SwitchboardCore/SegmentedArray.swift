@@ -1,10 +1,14 @@
 /// An array that grows in fixed chunks: appending never copies what is already stored, so a
 /// floor with millions of tickets never stalls on one big reallocation.
 ///
-/// The chunks are raw allocations owned by one copy-on-write storage object, so reading or
-/// writing an element costs one bounds check and (for a write) one uniqueness check, not the
-/// two of each that an array of arrays costs. Tickets and their history are read and written
-/// many times per routing decision.
+/// Reading an element costs one bounds check and a load of its chunk's address; writing one
+/// adds two uniqueness checks. Tickets and their history are read and written many times per
+/// routing decision.
+///
+/// Copies share chunks, and a chunk is copied only when a copy writes to it: a node snapshots
+/// a copy of the engine while it goes on routing, and copying every chunk at the first write
+/// after the copy (tens of megabytes for a large floor) held up the node's loop for tens of
+/// milliseconds; now each write pays for at most its own 4 MiB chunk, once.
 ///
 /// A chunk is 4 MiB (two huge pages; see `ChunkMemory`), so it holds 4 MiB / stride elements:
 /// a constant per element type, so finding an element divides by a constant (a multiply).
@@ -26,13 +30,20 @@ struct SegmentedArray<Element> {
         }
         @inline(__always) unsafeMutableAddress {
             makeUnique()
-            return address(of: index)
+            let (chunk, offset) = position(of: index)
+            storage.makeChunkUnique(chunk)
+            return storage.chunks[chunk] + offset
         }
     }
 
-    @inline(__always) private func address(of index: Int) -> UnsafeMutablePointer<Element> {
+    @inline(__always) private func position(of index: Int) -> (chunk: Int, offset: Int) {
         precondition(UInt(bitPattern: index) < UInt(bitPattern: storage.count), "SegmentedArray index out of range")
         let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
+        return (chunk, offset)
+    }
+
+    @inline(__always) private func address(of index: Int) -> UnsafeMutablePointer<Element> {
+        let (chunk, offset) = position(of: index)
         return storage.chunks[chunk] + offset
     }
 
@@ -40,45 +51,76 @@ struct SegmentedArray<Element> {
         makeUnique()
         let index = storage.count
         let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
-        if offset == 0 { storage.chunks.append(Self.allocateChunk(number: chunk)) }
+        if offset == 0 {
+            storage.addChunk(Chunk(number: chunk))
+        } else {
+            storage.makeChunkUnique(chunk)
+        }
         (storage.chunks[chunk] + offset).initialize(to: element)
+        storage.owners[chunk].count = offset + 1
         storage.count = index + 1
-    }
-
-    /// Memory for chunk `number`: on huge pages from the second chunk on.
-    private static func allocateChunk(number: Int) -> UnsafeMutablePointer<Element> {
-        ChunkMemory.allocate(byteCount: chunkBytes, hugePages: number > 0).bindMemory(to: Element.self, capacity: chunkSize)
     }
 
     @inline(__always) private mutating func makeUnique() {
         if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
     }
 
-    /// The chunks and how many elements they hold. Only ever mutated through a
-    /// `SegmentedArray` that holds the sole reference (`makeUnique`), like an array's buffer.
-    /// That uniqueness is what rules out overlapping accesses, so the per-access dynamic
-    /// exclusivity checks of class properties (a runtime call each) are turned off.
-    private final class Storage {
-        @exclusivity(unchecked) var chunks: [UnsafeMutablePointer<Element>] = []
+    /// One chunk's memory and how many of its elements are initialized; shared by every copy
+    /// of the array that has not written to it since the copy was made.
+    private final class Chunk {
+        let base: UnsafeMutablePointer<Element>
         @exclusivity(unchecked) var count = 0
 
+        /// A new, empty chunk: on huge pages from the second chunk on.
+        init(number: Int) {
+            base = ChunkMemory.allocate(byteCount: SegmentedArray.chunkBytes, hugePages: number > 0)
+                .bindMemory(to: Element.self, capacity: SegmentedArray.chunkSize)
+        }
+
+        /// A copy of `other`, which is chunk `number`.
+        convenience init(copying other: Chunk, number: Int) {
+            self.init(number: number)
+            base.initialize(from: other.base, count: other.count)
+            count = other.count
+        }
+
+        deinit {
+            base.deinitialize(count: count)
+            ChunkMemory.deallocate(UnsafeMutableRawPointer(base), byteCount: SegmentedArray.chunkBytes)
+        }
+    }
+
+    /// The chunks' addresses (read on every access) beside the objects that own them. Only
+    /// ever mutated through a `SegmentedArray` that holds the sole reference (`makeUnique`),
+    /// like an array's buffer. That uniqueness is what rules out overlapping accesses, so the
+    /// per-access dynamic exclusivity checks of class properties (a runtime call each) are
+    /// turned off.
+    private final class Storage {
+        @exclusivity(unchecked) var chunks: [UnsafeMutablePointer<Element>] = []
+        @exclusivity(unchecked) var owners: [Chunk] = []
+        @exclusivity(unchecked) var count = 0
+
+        /// A copy that shares every chunk.
         func copy() -> Storage {
             let copy = Storage()
-            copy.chunks.reserveCapacity(chunks.count)
-            for (number, (chunk, start)) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)).enumerated() {
-                let new = SegmentedArray.allocateChunk(number: number)
-                new.initialize(from: chunk, count: Swift.min(SegmentedArray.chunkSize, count - start))
-                copy.chunks.append(new)
-            }
+            copy.chunks = chunks
+            copy.owners = owners
             copy.count = count
             return copy
         }
 
-        deinit {
-            for (chunk, start) in zip(chunks, stride(from: 0, to: count, by: SegmentedArray.chunkSize)) {
-                chunk.deinitialize(count: Swift.min(SegmentedArray.chunkSize, count - start))
+        func addChunk(_ chunk: Chunk) {
+            owners.append(chunk)
+            chunks.append(chunk.base)
+        }
+
+        /// Gives this storage a chunk of its own before it writes to one another copy shares.
+        @inline(__always) func makeChunkUnique(_ chunk: Int) {
+            if !isKnownUniquelyReferenced(&owners[chunk]) {
+                let own = Chunk(copying: owners[chunk], number: chunk)
+                owners[chunk] = own
+                chunks[chunk] = own.base
             }
-            for chunk in chunks { ChunkMemory.deallocate(UnsafeMutableRawPointer(chunk), byteCount: SegmentedArray.chunkBytes) }
         }
     }
 }

@@ -14,6 +14,8 @@ enum SnapshotStore {
     static let version = 1
     /// Snapshots kept: the newest, and one before it in case the newest cannot be read.
     static let kept = 2
+    /// How much of a snapshot goes to disk at a time.
+    static let sliceBytes = 1 << 20
 
     struct StoreError: Error, CustomStringConvertible {
         let description: String
@@ -47,9 +49,13 @@ enum SnapshotStore {
         contents.append(contentsOf: bytes)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw StoreError(description: "cannot create [\(temporary)]: \(String(cString: strerror(errno)))") }
+        // Written a slice at a time, each on disk before the next: one fsync of the whole file
+        // queued tens of megabytes ahead of the log's own fsyncs, which then waited up to 30 ms
+        // (the always-mode p99); behind one slice they wait about a millisecond.
         var written = 0
+        var synced = 0
         while written < contents.count {
-            let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, min($0.count - written, sliceBytes)) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else {
                 let error = errno
@@ -57,6 +63,11 @@ enum SnapshotStore {
                 throw StoreError(description: "cannot write [\(temporary)]: \(String(cString: strerror(error)))")
             }
             written += n
+            if written - synced >= sliceBytes || written == contents.count {
+                // Best effort: where the file system cannot, the fsync below does it all.
+                SyncFileRange.writeAndWait(fd, offset: synced, count: written - synced)
+                synced = written
+            }
         }
         guard fsync(fd) == 0 else {
             let error = errno
