@@ -54,6 +54,7 @@ enum SnapshotStore {
         // (the always-mode p99); behind one slice they wait about a millisecond.
         var written = 0
         var synced = 0
+        var slicing = true
         while written < contents.count {
             let n = contents.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, min($0.count - written, sliceBytes)) }
             if n < 0 && errno == EINTR { continue }
@@ -63,10 +64,16 @@ enum SnapshotStore {
                 throw StoreError(description: "cannot write [\(temporary)]: \(String(cString: strerror(error)))")
             }
             written += n
-            if written - synced >= sliceBytes || written == contents.count {
-                // Best effort: where the file system cannot, the fsync below does it all.
-                SyncFileRange.writeAndWait(fd, offset: synced, count: written - synced)
-                synced = written
+            if slicing && (written - synced >= sliceBytes || written == contents.count) {
+                switch SyncFileRange.writeAndWait(fd, offset: synced, count: written - synced) {
+                case .written: synced = written
+                case .unsupported: slicing = false  // the fsync below does it all
+                case .failed(let error):
+                    // Fatal here, not left to the fsync: the kernel has counted the error as
+                    // reported, and the fsync could succeed over data that never reached the disk.
+                    close(fd)
+                    throw StoreError(description: "cannot write [\(temporary)] to disk: \(String(cString: strerror(error)))")
+                }
             }
         }
         guard fsync(fd) == 0 else {

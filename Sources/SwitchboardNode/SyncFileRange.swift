@@ -14,11 +14,26 @@ enum SyncFileRange {
     /// `SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE | SYNC_FILE_RANGE_WAIT_AFTER`.
     private static let writeAndWait: UInt32 = 1 | 2 | 4
 
-    /// Writes a range of a file's data to disk and waits for it (no metadata, no journal
-    /// commit). Returns false where the call is missing or fails; an fsync still covers it.
-    @discardableResult
-    static func writeAndWait(_ fd: Int32, offset: Int, count: Int) -> Bool {
-        guard let function else { return false }
-        return function(fd, Int64(offset), Int64(count), writeAndWait) == 0
+    /// What became of a call.
+    enum Outcome: Equatable {
+        /// The range is on disk.
+        case written
+        /// This system or file cannot do it (no such call, or a file it does not apply to):
+        /// an fsync has to do it all.
+        case unsupported
+        /// Writing failed (EIO, ENOSPC, …). The kernel counts the error as reported by this
+        /// call, so a later fsync of the file may succeed: the caller must treat it as fatal.
+        case failed(errno: Int32)
+    }
+
+    /// Writes a range of a file's data to disk and waits for it (no metadata, no journal commit).
+    static func writeAndWait(_ fd: Int32, offset: Int, count: Int) -> Outcome {
+        guard let function else { return .unsupported }
+        if function(fd, Int64(offset), Int64(count), writeAndWait) == 0 { return .written }
+        let error = errno
+        switch error {
+        case ENOSYS, EINVAL, ESPIPE, EOPNOTSUPP: return .unsupported
+        default: return .failed(errno: error)
+        }
     }
 }

@@ -94,6 +94,9 @@ extension Request {
     private static let authSyntax = ProtocolError(.badSyntax, "AUTH takes exactly one token: AUTH <token>")
 
     /// The one reading of every verb's arguments, from either source (see `LogEntry.decode`).
+    /// Each verb reads a key at most once: the in-place reader finds a repeated key's second
+    /// field only by being asked for the key again (`PayloadArguments.value`), so a verb that
+    /// read one key twice would accept `k=a k=b` there while `ArgumentReader` refuses it.
     static func decode<Arguments: FieldArguments>(verb: String, _ reader: inout Arguments) throws(ProtocolError) -> Request {
         let request: Request
         switch verb {

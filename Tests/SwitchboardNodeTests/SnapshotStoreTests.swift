@@ -15,7 +15,14 @@ import Testing
         defer { close(fd) }
         let bytes = [UInt8](repeating: 0x61, count: 8192)
         #expect(bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } == 8192)
-        #expect(SyncFileRange.writeAndWait(fd, offset: 0, count: 8192))
+        #expect(SyncFileRange.writeAndWait(fd, offset: 0, count: 8192) == .written)
+    }
+
+    @Test func syncFileRangeOnAPipeIsReportedAsUnsupportedNotAsAFailure() throws {
+        var ends: [Int32] = [0, 0]
+        try #require(pipe(&ends) == 0)
+        defer { close(ends[0]); close(ends[1]) }
+        #expect(SyncFileRange.writeAndWait(ends[1], offset: 0, count: 1) == .unsupported)
     }
 
     @Test(arguments: [0, 1, SnapshotStore.sliceBytes - 200, SnapshotStore.sliceBytes * 3 + 17])
