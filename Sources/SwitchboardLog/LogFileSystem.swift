@@ -13,6 +13,38 @@ public protocol LogFileSystem: Sendable {
     func syncDirectory(_ path: String) throws(LogIOError)
     /// Closes a descriptor.
     func close(_ fd: Int32)
+    /// Writes zeros from `start` to `end` (past what was written), without moving the write
+    /// position, and waits for them to reach the disk.
+    func preallocate(_ fd: Int32, from start: Int, to end: Int, path: String) throws(LogIOError)
+    /// Cuts the file to `length` bytes.
+    func truncate(_ fd: Int32, to length: Int, path: String) throws(LogIOError)
+}
+
+extension LogFileSystem {
+    public func preallocate(_ fd: Int32, from start: Int, to end: Int, path: String) throws(LogIOError) {
+        let zeros = [UInt8](repeating: 0, count: end - start)
+        var offset = 0
+        while offset < zeros.count {
+            let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(start + offset)) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw LogIOError(operation: "pwrite", path: path, errno: errno)
+            }
+            offset += written
+        }
+        // On disk now, so that the next fdatasync does not carry them (a failure here is as
+        // fatal as a failed write: the kernel counts it as reported).
+        if case .failed(let error) = SyncFileRange.writeAndWait(fd, offset: start, count: end - start) {
+            throw LogIOError(operation: "sync_file_range", path: path, errno: error)
+        }
+    }
+
+    public func truncate(_ fd: Int32, to length: Int, path: String) throws(LogIOError) {
+        while ftruncate(fd, off_t(length)) != 0 {
+            if errno == EINTR { continue }
+            throw LogIOError(operation: "ftruncate", path: path, errno: errno)
+        }
+    }
 }
 
 /// The real file system, through Glibc.

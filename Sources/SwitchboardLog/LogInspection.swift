@@ -23,7 +23,8 @@ public enum LogInspection {
 
     /// The first thing wrong with a log.
     public enum Problem: Hashable, Sendable, CustomStringConvertible {
-        /// The last segment ends in a partial record or zero bytes, as a crash during an append leaves it.
+        /// The last segment ends in a partial record or zero bytes, as a crash during an append
+        /// leaves it (or a node still writing: under `always` it writes zeros ahead of its records).
         case tornTail(file: String, offset: Int, bytes: Int)
         /// A record that is not what it should be, before the end of the log.
         case damaged(file: String, offset: Int, recordIndex: UInt64, reason: String)
@@ -31,7 +32,7 @@ public enum LogInspection {
         public var description: String {
             switch self {
             case .tornTail(let file, let offset, let bytes):
-                "torn tail in \(file) at offset \(offset) (\(bytes) bytes of a partial record; the node truncates it at start)"
+                "torn tail in \(file) at offset \(offset) (\(bytes) bytes of a partial record or of zeros the writer put ahead; the node truncates it at start)"
             case .damaged(let file, let offset, let record, let reason):
                 "damaged record \(record) in \(file) at offset \(offset): \(reason)"
             }

@@ -85,7 +85,7 @@ public enum NodeStorage {
         case .clean(let last):
             lastIndex = last
         case .truncatedTail(let file, let offset, let dropped, let last):
-            log.warning("log tail truncated [\(file)] at offset [\(offset)] dropping [\(dropped)] bytes of a partial record")
+            log.warning("log tail truncated [\(file)] at offset [\(offset)] dropping [\(dropped)] bytes of a partial record or of zeros written ahead")
             lastIndex = last
         case .corrupt(let file, let offset, let record, let reason):
             throw StartError(description: "the log is damaged in [\(file)] at offset \(offset), record \(record): \(reason). "

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import SwitchboardCore
+import SwitchboardLog
 
 /// Snapshot files in `data/snapshots`: the engine's whole state as of a log index, so that a
 /// restart loads it and replays only the records after it, and the log before it can go.

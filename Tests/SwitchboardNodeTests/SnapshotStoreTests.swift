@@ -3,6 +3,7 @@ import Glibc
 import SwitchboardCore
 import Testing
 @testable import SwitchboardNode
+import SwitchboardLog
 
 /// Snapshot files are written a slice at a time (each on disk before the next); what lands
 /// under the snapshot's name must be the whole file, whatever the slicing.

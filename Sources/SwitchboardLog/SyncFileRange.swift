@@ -2,8 +2,9 @@ import Glibc
 
 /// Linux's `sync_file_range`, which the toolchain's `Glibc` module hides (a GNU extension):
 /// looked up once with `dlsym` and called through a C-convention pointer, as the transport
-/// does for epoll. The flags are the Linux ABI values.
-enum SyncFileRange {
+/// does for epoll. The flags are the Linux ABI values. Used for snapshot files and for the
+/// log's preallocated space.
+public enum SyncFileRange {
     private typealias Function = @convention(c) (Int32, Int64, Int64, UInt32) -> Int32
 
     private static let function: Function? = {
@@ -15,7 +16,7 @@ enum SyncFileRange {
     private static let writeAndWait: UInt32 = 1 | 2 | 4
 
     /// What became of a call.
-    enum Outcome: Equatable {
+    public enum Outcome: Equatable, Sendable {
         /// The range is on disk.
         case written
         /// This system or file cannot do it (no such call, or a file it does not apply to):
@@ -27,7 +28,7 @@ enum SyncFileRange {
     }
 
     /// Writes a range of a file's data to disk and waits for it (no metadata, no journal commit).
-    static func writeAndWait(_ fd: Int32, offset: Int, count: Int) -> Outcome {
+    public static func writeAndWait(_ fd: Int32, offset: Int, count: Int) -> Outcome {
         guard let function else { return .unsupported }
         if function(fd, Int64(offset), Int64(count), writeAndWait) == 0 { return .written }
         let error = errno

@@ -1,0 +1,60 @@
+import Foundation
+import Glibc
+import Testing
+@testable import SwitchboardLog
+
+/// Under `.always` the writer writes zeros ahead of its records (`LogWriter.preallocationStep`
+/// at a time) and cuts them off when it closes a segment: a closed log has none, and a log
+/// left open (as a crash leaves it) recovers every synced record, the zeros truncated as a
+/// torn tail.
+@Suite(.serialized) struct LogPreallocationTests {
+    private static func size(_ path: String) -> Int {
+        (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? -1
+    }
+
+    private static func segmentPaths(_ directory: String) throws -> [String] {
+        try LogSegments.list(directory: directory).map(\.path)
+    }
+
+    @Test func anOpenSegmentRunsAheadWithZerosAndALogLeftOpenRecoversEverySyncedRecord() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let writer = try LogWriter(directory: dir.path, nextIndex: 1)
+        for i in 1...10 { _ = try await writer.append(term: 1, payload: Array("TICKET id=\(i)".utf8)) }
+        let live = try #require(try Self.segmentPaths(dir.path).first)
+        #expect(Self.size(live) >= LogWriter.preallocationStep, "the open segment is preallocated")
+
+        // What a crash leaves: the files as they are while the writer is open.
+        let copy = try TempDirectory()
+        defer { copy.remove() }
+        try FileManager.default.removeItem(atPath: copy.path)
+        try FileManager.default.copyItem(atPath: dir.path, toPath: copy.path)
+        let collected = Collected()
+        let outcome = try LogRecovery.recover(directory: copy.path) { collected.records.append($0) }
+        guard case .truncatedTail(_, _, let dropped, let last) = outcome else {
+            Issue.record("expected the zeros truncated as a torn tail, got \(outcome)")
+            return
+        }
+        #expect(last == 10)
+        #expect(dropped > 0)
+        #expect(collected.records.map(\.index) == Array(1...10))
+        try writer.close()
+    }
+
+    @Test func closedSegmentsEndAtTheirLastRecordAcrossRollovers() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let writer = try LogWriter(directory: dir.path, nextIndex: 1, options: LogWriterOptions(segmentSize: 4096))
+        for i in 1...200 { _ = try await writer.append(term: 1, payload: Array("TICKET id=\(i) padding=\(String(repeating: "x", count: 40))".utf8)) }
+        try writer.close()
+        let paths = try Self.segmentPaths(dir.path)
+        #expect(paths.count > 2)
+        for path in paths {
+            let bytes = try #require(FileManager.default.contents(atPath: path))
+            #expect(bytes.last == 0x0A, "\(path) ends in its last record's newline, no zeros")
+            #expect(!bytes.contains(0), "\(path) holds no preallocated zeros")
+        }
+        #expect(try LogRecovery.recover(directory: dir.path) { _ in } == .clean(lastIndex: 200))
+        #expect(try !LogInspection.verify(directory: dir.path).isCorrupt)
+    }
+}
