@@ -16,6 +16,7 @@ public struct LogPayloads: Sendable {
 
     /// The number of payloads.
     public var count: Int { ends.count }
+    /// Whether there is no payload.
     public var isEmpty: Bool { ends.isEmpty }
 
     /// Adds a payload.

@@ -227,7 +227,7 @@ actor Coordinator {
                 } else {
                     result = .success([])
                 }
-                reply = answered(answer, result, to: connection)
+                reply = carryOut(answer, result, to: connection)
             case .offLoop(let prepare):
                 let work = prepare()
                 if let connection { startOffLoop(work, for: connection) }
@@ -239,7 +239,7 @@ actor Coordinator {
 
     /// Carries out a step's answer: the hot ones are written straight to the connection's
     /// output; the rest are returned as a reply.
-    private func answered(_ answer: Answer, _ result: Result<[Event], EngineError>, to connection: Connection?) -> Reply? {
+    private func carryOut(_ answer: Answer, _ result: Result<[Event], EngineError>, to connection: Connection?) -> Reply? {
         let ticket: TicketID
         switch (answer, result) {
         case (.none, _): return nil

@@ -18,7 +18,7 @@ public struct LineWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     /// The bytes written so far.
-    public private(set) var count = 0
+    private var count = 0
 
     /// An empty writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {

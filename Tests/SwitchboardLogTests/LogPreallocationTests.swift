@@ -58,3 +58,28 @@ import Testing
         #expect(try !LogInspection.verify(directory: dir.path).isCorrupt)
     }
 }
+
+/// The real file system, with the space written ahead refused as a full disk would.
+struct FullDiskAheadFileSystem: LogFileSystem {
+    private let real = PosixFileSystem()
+    func create(_ path: String) throws(LogIOError) -> Int32 { try real.create(path) }
+    func write(_ fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws(LogIOError) { try real.write(fd, bytes, path: path) }
+    func sync(_ fd: Int32, path: String) throws(LogIOError) { try real.sync(fd, path: path) }
+    func syncDirectory(_ path: String) throws(LogIOError) { try real.syncDirectory(path) }
+    func close(_ fd: Int32) { real.close(fd) }
+    func preallocate(_ fd: Int32, from start: Int, to end: Int, path: String) throws(LogIOError) {
+        throw LogIOError(operation: "pwrite", path: path, errno: ENOSPC)
+    }
+}
+
+@Suite struct LogPreallocationFailureTests {
+    @Test func aFailureToWriteAheadStopsTheWriterAndNothingIsAcknowledged() async throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let writer = try LogWriter(directory: dir.path, nextIndex: 1, options: LogWriterOptions(fileSystem: FullDiskAheadFileSystem()))
+        await #expect(throws: LogWriterError.self) { try await writer.append(term: 1, payload: Array("PING".utf8)) }
+        await #expect(throws: LogWriterError.self) { try await writer.append(term: 1, payload: Array("PING".utf8)) }
+        #expect(throws: LogWriterError.self) { try writer.close() }
+        #expect(try LogRecovery.recover(directory: dir.path) { _ in } == .clean(lastIndex: 0))
+    }
+}
