@@ -21,6 +21,14 @@ enum Step {
     case offLoop(prepare: () -> @Sendable () -> Reply)
 }
 
+/// A step and the connection it answers (none for the node's own commands). A struct, not a
+/// tuple: an array of tuples holding enums was copied through the runtime's generic
+/// value witnesses, element by element, on every pass over a batch.
+struct PlannedStep {
+    let connection: Connection?
+    let step: Step
+}
+
 /// How a step is answered once its command (if any) is applied. The answers of the hot verbs
 /// are cases, not closures: two closures per request were two allocations per request.
 enum Answer {

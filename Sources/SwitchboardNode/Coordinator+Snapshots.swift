@@ -40,15 +40,24 @@ extension Coordinator {
         let configuration = self.configuration
         let log = self.log
         backgroundSnapshot = Task.detached {
-            let start = ContinuousClock.now
-            let bytes = engine.snapshot()
-            let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
-            do {
-                try Coordinator.store(bytes, index: index, configuration: configuration)
+            // Encoding and writing run at idle priority: see `IdlePriorityThread`.
+            let outcome = await IdlePriorityThread.run(named: "switchboard-snap") { () -> Result<(bytes: Int, encodeMs: Double), SnapshotFailure> in
+                let start = ContinuousClock.now
+                let bytes = engine.snapshot()
+                let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
+                do {
+                    try Coordinator.store(bytes, index: index, configuration: configuration)
+                    return .success((bytes.count, encodeMs))
+                } catch {
+                    return .failure(SnapshotFailure(description: "\(error)"))
+                }
+            }
+            switch outcome {
+            case .success(let written):
                 let pause = await self.snapshotDone(at: index)
-                log.info("snapshot [\(index)] bytes [\(bytes.count)] encoded off the loop in [\(String(format: "%.1f", encodeMs)) ms] longest batch meanwhile [\(String(format: "%.2f", pause)) ms]")
-            } catch {
-                log.error("snapshot [\(index)] failed: \(error)")
+                log.info("snapshot [\(index)] bytes [\(written.bytes)] encoded off the loop in [\(String(format: "%.1f", written.encodeMs)) ms] longest batch meanwhile [\(String(format: "%.2f", pause)) ms]")
+            case .failure(let failure):
+                log.error("snapshot [\(index)] failed: \(failure)")
                 await self.snapshotDone(at: nil)
             }
         }
@@ -93,4 +102,9 @@ extension Coordinator {
         return .ok([.init("index", String(snapshot.index)), .init("bytes", String(snapshot.bytes.count)),
                     .init("pause_ms", String(format: "%.1f", snapshot.pauseMs))])
     }
+}
+
+/// Why a background snapshot was not stored, carried back from its thread.
+struct SnapshotFailure: Error, CustomStringConvertible {
+    let description: String
 }

@@ -6,7 +6,7 @@ import SwitchboardTransport
 
 /// A planned batch waiting for its commands to be durable before it is applied and answered.
 struct PendingBatch {
-    let steps: [(connection: Connection?, step: Step)]
+    var steps: [PlannedStep]
     let time: Timestamp
     /// The log index of its first command (if it has one).
     let firstIndex: UInt64
@@ -71,6 +71,9 @@ actor Coordinator {
     /// runs, the next batches are planned and appended, and their commands share the next
     /// fsync; they are applied and answered in order as the log catches up.
     var pendingBatches: [PendingBatch] = []
+    /// Emptied step arrays kept for the next batches: one array per batch was an allocation
+    /// per batch, and its growth several more.
+    var spareSteps: [[PlannedStep]] = []
     /// Set when the node stops: nothing more is read or proposed.
     var stopped = false
     /// Numbers the answers computed off the loop.
@@ -118,7 +121,7 @@ actor Coordinator {
             for connection in batch.connections { connection.close() }
             return
         }
-        var steps: [(connection: Connection?, step: Step)] = []
+        var steps = spareSteps.popLast() ?? []
         for item in batch {
             switch item.event {
             case .opened:
@@ -127,14 +130,14 @@ actor Coordinator {
             case .line:
                 guard let session = sessions[item.connection.id], !session.closing else { continue }
                 let step = batch.withBytes(of: item) { bytes in planLine(bytes, on: item.connection) }
-                if let step { steps.append((item.connection, step)) }
+                if let step { steps.append(PlannedStep(connection: item.connection, step: step)) }
             case .oversizedLine:
                 guard let session = sessions[item.connection.id], !session.closing else { continue }
                 let error = ProtocolError(.lineTooLong, "line is over the limit of \(configuration.maximumLineBytes) bytes")
-                steps.append((item.connection, .now(Reply.error(error))))
+                steps.append(PlannedStep(connection: item.connection, step: .now(Reply.error(error))))
                 log.warning("client error [\(item.connection.id)] [\(error.code.rawValue)]")
             case .closed(let reason):
-                if let step = connectionClosed(item.connection, reason: reason) { steps.append((nil, step)) }
+                if let step = connectionClosed(item.connection, reason: reason) { steps.append(PlannedStep(connection: nil, step: step)) }
             }
         }
         propose(steps)
@@ -142,7 +145,7 @@ actor Coordinator {
 
     /// Appends the steps' commands to the log and queues the steps until they are durable.
     /// Nothing waits here: the log reports the commit as an input.
-    func propose(_ steps: [(connection: Connection?, step: Step)]) {
+    func propose(_ steps: consuming [PlannedStep]) {
         guard !failed, !steps.isEmpty else { return }
         let time = Self.clock()
         // The writer encodes the records before `append` returns, so one buffer serves every batch.
@@ -150,13 +153,14 @@ actor Coordinator {
         swap(&payloads, &payloadBuffer)
         defer { swap(&payloads, &payloadBuffer) }
         payloads.removeAll()
-        for (_, step) in steps {
-            if case .later(let command?, _, _) = step {
+        for position in steps.indices {
+            if case .later(let command?, _, _) = steps[position].step {
                 payloads.append { LogEntry(time: time, command: command).write(to: &$0) }
             }
         }
         if payloads.isEmpty && pendingBatches.isEmpty {
             perform(steps, at: time, firstIndex: appendedIndex + 1)  // nothing to wait for
+            recycle(&steps)
             flush()
             return
         }
@@ -182,6 +186,14 @@ actor Coordinator {
         }
     }
 
+    /// Keeps a batch's emptied step array for a later batch (at most a few, none very large).
+    private func recycle(_ steps: inout [PlannedStep]) {
+        var emptied: [PlannedStep] = []
+        swap(&emptied, &steps)
+        emptied.removeAll(keepingCapacity: true)
+        if spareSteps.count < 4 && emptied.capacity <= 4_096 { spareSteps.append(emptied) }
+    }
+
     /// The log's answer to an append: committed up to an index, or failed for good.
     private func logged(_ result: Result<UInt64, LogWriterError>) {
         switch result {
@@ -201,6 +213,7 @@ actor Coordinator {
             appliedIndex = max(appliedIndex, batch.lastIndex)
             released += 1
         }
+        for position in 0..<released { recycle(&pendingBatches[position].steps) }
         pendingBatches.removeFirst(released)
         if pendingBatches.isEmpty { plannedQueues.removeAll(keepingCapacity: true) }
         if let start, released > 0 { noteBatchDuringSnapshot(ContinuousClock.now - start) }
@@ -212,11 +225,12 @@ actor Coordinator {
     /// commands have the log indexes from `firstIndex` on, in order; `appliedIndex` follows each
     /// one, so that a query later in the batch (a `SNAPSHOT`, a `STATUS`) names the index of
     /// the state it sees.
-    private func perform(_ steps: [(connection: Connection?, step: Step)], at time: Timestamp, firstIndex: UInt64) {
+    private func perform(_ steps: [PlannedStep], at time: Timestamp, firstIndex: UInt64) {
         var index = firstIndex
-        for (connection, step) in steps {
+        for position in steps.indices {
+            let connection = steps[position].connection
             let reply: Reply?
-            switch step {
+            switch steps[position].step {
             case .now(let now): reply = now
             case .later(let command, let suppressing, let answer):
                 let result: Result<[Event], EngineError>
@@ -316,12 +330,12 @@ actor Coordinator {
 
     /// Commits the steps' commands and waits for them, then applies them and answers: for the
     /// commands a node proposes at start, before it serves anyone.
-    func carryOut(_ steps: [(connection: Connection?, step: Step)]) async {
+    func carryOut(_ steps: [PlannedStep]) async {
         guard !failed, pendingBatches.isEmpty else { return }
         let now = Self.clock()
         var entries: [LogEntry] = []
-        for (_, step) in steps {
-            if case .later(let command?, _, _) = step { entries.append(LogEntry(time: now, command: command)) }
+        for planned in steps {
+            if case .later(let command?, _, _) = planned.step { entries.append(LogEntry(time: now, command: command)) }
         }
         var firstIndex = appendedIndex + 1
         if !entries.isEmpty {
@@ -445,6 +459,6 @@ actor Coordinator {
             self.tickPending = false
             return nil
         }
-        propose([(nil, .later(.tick, nil, answer))])
+        propose([PlannedStep(connection: nil, step: .later(.tick, nil, answer))])
     }
 }

@@ -69,7 +69,7 @@ public final class Node: Sendable {
         }
         let startup = NodeStorage.startupCommands(configuration, engine: engine)
         if !startup.isEmpty {
-            await coordinator.carryOut(startup.map { (nil, Step.later($0, nil, .none)) })
+            await coordinator.carryOut(startup.map { PlannedStep(connection: nil, step: .later($0, nil, .none)) })
         }
         // The handler runs on the loop's thread, which is the coordinator's executor.
         let handler = InboundHandler { batch in coordinator.assumeIsolated { $0.handle(batch) } }

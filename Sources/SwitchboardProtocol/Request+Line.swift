@@ -99,13 +99,27 @@ extension Request {
     /// read one key twice would accept `k=a k=b` there while `ArgumentReader` refuses it.
     static func decode<Arguments: FieldArguments>(verb: String, _ reader: inout Arguments) throws(ProtocolError) -> Request {
         let request: Request
+        // A switch on strings compares case by case, in order: the verbs of every ticket's
+        // lifecycle come first.
         switch verb {
+        case "SUBMIT":
+            request = .submit(TicketSubmission(
+                customer: try reader.required("customer"),
+                channel: try WireValue.channel(try reader.required("channel")),
+                priority: try reader.optional("priority").map { v throws(ProtocolError) in try WireValue.priority(v) } ?? .normal,
+                queue: try reader.required("queue"),
+                skills: try reader.optional("skills").map { v throws(ProtocolError) in try WireValue.skills(v) } ?? [],
+                minimumTier: try reader.optional("tier").map { v throws(ProtocolError) in try WireValue.integer(v, "tier", in: 1...RoutingEngine.maximumTier) } ?? 1,
+                subject: try reader.optional("subject") ?? ""))
+        case "ACCEPT": request = .accept(try reader.ticket(), agent: try reader.agent())
+        case "RESOLVE": request = .resolve(try reader.ticket(), agent: try reader.agent())
         case "AUTH": throw authSyntax  // a token is positional: only `init(_:)` reads one
         case "PING": request = .ping
         case "QUIT": request = .quit
         case "AGENTS": request = .agents
         case "QUEUES": request = .queues
         case "STATUS": request = .status
+        case "DECLINE": request = .decline(try reader.ticket(), agent: try reader.agent())
         case "SNAPSHOT": request = .snapshot
         case "QUEUE":
             request = .queue(QueueSettings(
@@ -130,18 +144,6 @@ extension Request {
         case "SET-STATUS":
             // offline and wrap-up parse, and the engine answers BAD_STATUS for them.
             request = .setStatus(try WireValue.status(try reader.required("status")), agent: try reader.agent())
-        case "SUBMIT":
-            request = .submit(TicketSubmission(
-                customer: try reader.required("customer"),
-                channel: try WireValue.channel(try reader.required("channel")),
-                priority: try reader.optional("priority").map { v throws(ProtocolError) in try WireValue.priority(v) } ?? .normal,
-                queue: try reader.required("queue"),
-                skills: try reader.optional("skills").map { v throws(ProtocolError) in try WireValue.skills(v) } ?? [],
-                minimumTier: try reader.optional("tier").map { v throws(ProtocolError) in try WireValue.integer(v, "tier", in: 1...RoutingEngine.maximumTier) } ?? 1,
-                subject: try reader.optional("subject") ?? ""))
-        case "ACCEPT": request = .accept(try reader.ticket(), agent: try reader.agent())
-        case "DECLINE": request = .decline(try reader.ticket(), agent: try reader.agent())
-        case "RESOLVE": request = .resolve(try reader.ticket(), agent: try reader.agent())
         case "ESCALATE":
             request = .escalate(
                 try reader.ticket(),
