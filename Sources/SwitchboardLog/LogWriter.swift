@@ -19,7 +19,7 @@ import SwitchboardProtocol
 /// Open a writer only after `LogRecovery.recover` on the same directory, at `lastIndex + 1`,
 /// and only one per directory. Call `close()` when done: the writer thread keeps the writer alive
 /// until then.
-// @unchecked Sendable: `queue`, `nextIndex`, `failure`, `closing`, `finished`, `syncing`, `writes` and
+// @unchecked Sendable: `queue`, `nextIndex`, `failure`, `closing`, `finished`, `syncing`, `writes`, `inlineRecords` and
 // `onFailure` are only touched with `condition` locked. `fd`, `path`, `segmentBytes`, `headerBytes`,
 // `dirty` and `lastSync`: under `.always` only on the writer thread (and in `init`, before the thread
 // starts); under the inline policies only with `condition` locked (the sync thread copies `fd` and
@@ -59,6 +59,8 @@ public final class LogWriter: @unchecked Sendable {
     private var allocatedEnd = 0
     private var headerBytes = 0
     private var dirty = false
+    /// The buffer `appendNow` encodes records into, kept between calls.
+    private var inlineRecords: [UInt8] = []
     private var lastSync = ContinuousClock.now
 
     /// Opens a writer that appends from `nextIndex` on, in a new segment named after it.
@@ -158,7 +160,11 @@ public final class LogWriter: @unchecked Sendable {
         precondition(writesInline, "appendNow is for the interval and never policies; .always goes through the writer thread")
         condition.lock()
         defer { condition.unlock() }
+        // The records of the last inline append are kept (under the lock) as this one's buffer:
+        // a new array per batch was an allocation, and its growth more.
         var bytes: [UInt8] = []
+        swap(&bytes, &inlineRecords)
+        defer { if bytes.capacity <= 1 << 20 { swap(&bytes, &inlineRecords) } }
         while true {
             if let failure { throw .failed(failure) }
             if closing { throw .closed }
