@@ -60,9 +60,9 @@ public struct Line: Hashable, Sendable, CustomStringConvertible {
 
     /// Writes the line, without the newline, with `writer`.
     func write(into writer: inout LineWriter) {
-        writer.verb(verb)
+        writer.verb(named: verb)
         for value in positional { writer.positional(value) }
-        for field in fields { writer.field(field.key, field.value) }
+        for field in fields { writer.field(key: field.key, value: field.value) }
     }
 
     /// The bytes a value takes on the wire: itself when bare, else quoted with its escapes.

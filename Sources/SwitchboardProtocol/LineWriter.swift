@@ -37,42 +37,36 @@ public struct LineWriter: ~Copyable {
     }
 
     /// Starts a line with its verb (written as is: verbs never need quoting).
-    public mutating func verb(_ verb: String) {
+    public mutating func verb(_ verb: StaticString) {
+        verb.withUTF8Buffer { append($0) }
+    }
+
+    /// Starts a line with a verb known only at run time.
+    public mutating func verb(named verb: String) {
         raw(verb)
     }
 
     /// Appends text as it is, unquoted (markers, verbs, preformatted text).
     public mutating func raw(_ text: String) {
-        var text = text
-        text.withUTF8 { text in
-            let cursor = room(text.count)
-            if let source = text.baseAddress { cursor.update(from: source, count: text.count) }
-            count += text.count
-        }
+        Self.withUTF8(text) { append($0) }
     }
 
     /// Appends ` key=value`, the value bare or quoted as the protocol requires.
-    public mutating func field(_ key: String, _ value: String) {
-        var key = key, value = value
-        key.withUTF8 { key in
-            value.withUTF8 { value in
-                let bare = Line.isBare(value)
-                let valueCount = bare ? value.count : Line.encodedCount(value)
-                let cursor = keyPrefix(key, room: valueCount)
-                if bare {
-                    cursor.update(from: value.baseAddress!, count: value.count)
-                } else {
-                    _ = Line.encodeQuoted(value, to: cursor)
-                }
-                count += key.count + 2 + valueCount
-            }
-        }
+    ///
+    /// Keys are `StaticString`s: every key a node writes is a literal, and a literal's bytes
+    /// are read in place, where a `String` key cost a retain, a release and a closure per field.
+    public mutating func field(_ key: StaticString, _ value: String) {
+        key.withUTF8Buffer { key in Self.withUTF8(value) { value in field(key, value) } }
+    }
+
+    /// Appends ` key=value` for a key known only at run time (a `Line`'s or `Reply`'s fields).
+    public mutating func field(key: String, value: String) {
+        Self.withUTF8(key) { key in Self.withUTF8(value) { value in field(key, value) } }
     }
 
     /// Appends ` value`: a value without a key.
     public mutating func positional(_ value: String) {
-        var value = value
-        value.withUTF8 { value in
+        Self.withUTF8(value) { value in
             let bare = Line.isBare(value)
             let valueCount = bare ? value.count : Line.encodedCount(value)
             let cursor = room(1 + valueCount)
@@ -87,31 +81,56 @@ public struct LineWriter: ~Copyable {
     }
 
     /// Appends ` key=value` when the value is present.
-    public mutating func field(_ key: String, _ value: String?) {
+    public mutating func field(_ key: StaticString, _ value: String?) {
         if let value { field(key, value) }
     }
 
     /// Appends ` key=<decimal>`.
-    public mutating func field(_ key: String, _ value: Int64) {
-        var key = key
-        key.withUTF8 { key in
+    public mutating func field(_ key: StaticString, _ value: Int64) {
+        key.withUTF8Buffer { key in
             let cursor = keyPrefix(key, room: 20)
             count += key.count + 2 + Self.writeDecimal(value, to: cursor)
         }
     }
 
     /// Appends ` key=<decimal>`.
-    public mutating func field(_ key: String, _ value: Int) {
+    public mutating func field(_ key: StaticString, _ value: Int) {
         field(key, Int64(value))
     }
 
     /// Appends ` key=<decimal>`.
-    public mutating func field(_ key: String, _ value: UInt64) {
+    public mutating func field(_ key: StaticString, _ value: UInt64) {
         if value <= UInt64(Int64.max) {
             field(key, Int64(value))
         } else {
             field(key, String(value))
         }
+    }
+
+    private mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let cursor = room(bytes.count)
+        if let source = bytes.baseAddress { cursor.update(from: source, count: bytes.count) }
+        count += bytes.count
+    }
+
+    private mutating func field(_ key: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
+        let bare = Line.isBare(value)
+        let valueCount = bare ? value.count : Line.encodedCount(value)
+        let cursor = keyPrefix(key, room: valueCount)
+        if bare {
+            if let source = value.baseAddress { cursor.update(from: source, count: value.count) }
+        } else {
+            _ = Line.encodeQuoted(value, to: cursor)
+        }
+        count += key.count + 2 + valueCount
+    }
+
+    /// A string's UTF-8 in place when it is stored contiguously (native strings are), without
+    /// the copy `withUTF8` makes of a string it may not mutate.
+    @inline(__always) private static func withUTF8<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var text = text
+        return text.withUTF8(body)
     }
 
     /// Ends the line.

@@ -101,7 +101,7 @@ extension LogEntry {
     }
 
     private func ticketAndAgent(_ verb: String, _ ticket: TicketID, _ agent: AgentID, _ at: Int64, _ w: inout LineWriter) {
-        w.verb(verb)
+        w.verb(named: verb)
         w.field("at", at)
         w.field("ticket", ticket.raw)
         w.field("agent", agent.name)

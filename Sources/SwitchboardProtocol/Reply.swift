@@ -24,10 +24,10 @@ public enum Reply: Hashable, Sendable {
         switch self {
         case .ok(let fields):
             writer.verb("OK")
-            for field in fields { writer.field(field.key, field.value) }
+            for field in fields { writer.field(key: field.key, value: field.value) }
             writer.endLine()
         case .error(let code, let message):
-            writer.verb("ERR \(code) \(Reply.singleLine(message))")
+            writer.verb(named: "ERR \(code) \(Reply.singleLine(message))")
             writer.endLine()
         case .listing(let items):
             for item in items {

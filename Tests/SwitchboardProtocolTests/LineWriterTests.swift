@@ -106,7 +106,7 @@ import Testing
             let line = Line("VERB", [], fields)
             var viaWriter = LineWriter()
             viaWriter.verb("VERB")
-            for field in fields { viaWriter.field(field.key, field.value) }
+            for field in fields { viaWriter.field(key: field.key, value: field.value) }
             let expected = Self.referenceText(line)
             guard line.description == expected, String(decoding: viaWriter.bytes, as: UTF8.self) == expected else {
                 Issue.record("seed \(seed): \(fields) written as [\(line.description)], expected [\(expected)]")
