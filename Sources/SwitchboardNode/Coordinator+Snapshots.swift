@@ -37,6 +37,7 @@ extension Coordinator {
         longestBatchDuringSnapshotMs = 0
         let engine = self.engine
         let index = appliedIndex
+        let mark = snapshotSchedule.began()
         let configuration = self.configuration
         let log = self.log
         backgroundSnapshot = Task.detached {
@@ -54,11 +55,11 @@ extension Coordinator {
             }
             switch outcome {
             case .success(let written):
-                let pause = await self.snapshotDone(at: index)
+                let pause = await self.snapshotDone(at: index, bytes: written.bytes, mark: mark)
                 log.info("snapshot [\(index)] bytes [\(written.bytes)] encoded off the loop in [\(String(format: "%.1f", written.encodeMs)) ms] longest batch meanwhile [\(String(format: "%.2f", pause)) ms]")
             case .failure(let failure):
                 log.error("snapshot [\(index)] failed: \(failure)")
-                await self.snapshotDone(at: nil)
+                await self.snapshotDone(at: nil, bytes: 0, mark: mark)
             }
         }
     }
@@ -81,15 +82,19 @@ extension Coordinator {
 
     /// - Returns: the longest batch applied while the snapshot ran, in milliseconds.
     @discardableResult
-    private func snapshotDone(at index: UInt64?) -> Double {
+    private func snapshotDone(at index: UInt64?, bytes: Int, mark: Int) -> Double {
         snapshotting = false
         lastSnapshotPauseMs = longestBatchDuringSnapshotMs
-        if let index { snapshotIndex = max(snapshotIndex, index) }
+        if let index {
+            snapshotIndex = max(snapshotIndex, index)
+            snapshotSchedule.written(bytes: bytes, mark: mark)
+        }
         return lastSnapshotPauseMs
     }
 
     /// `SNAPSHOT`: takes one now and answers when it is on disk.
     func snapshotNow() -> Reply {
+        let mark = snapshotSchedule.began()
         let snapshot = encodeSnapshot()
         do {
             try Coordinator.store(snapshot.bytes, index: snapshot.index, configuration: configuration)
@@ -98,6 +103,7 @@ extension Coordinator {
             return .error(ProtocolError(.unavailable, "snapshot failed: \(error)"))
         }
         snapshotIndex = max(snapshotIndex, snapshot.index)
+        snapshotSchedule.written(bytes: snapshot.bytes.count, mark: mark)
         log.info("snapshot [\(snapshot.index)] bytes [\(snapshot.bytes.count)] pause [\(String(format: "%.1f", snapshot.pauseMs)) ms] on request")
         return .ok([.init("index", String(snapshot.index)), .init("bytes", String(snapshot.bytes.count)),
                     .init("pause_ms", String(format: "%.1f", snapshot.pauseMs))])

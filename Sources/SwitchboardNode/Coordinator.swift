@@ -57,6 +57,8 @@ actor Coordinator {
     var appliedIndex: UInt64
     /// The index the last snapshot covers.
     var snapshotIndex: UInt64 = 0
+    /// When the next automatic snapshot is due.
+    var snapshotSchedule: SnapshotSchedule
     /// Whether an automatic snapshot is being written in the background.
     var snapshotting = false
     /// The task writing it.
@@ -93,6 +95,7 @@ actor Coordinator {
         self.appliedIndex = appliedIndex
         self.appendedIndex = appliedIndex
         self.snapshotIndex = appliedIndex
+        snapshotSchedule = SnapshotSchedule(every: configuration.snapshotEvery)
         self.writer = writer
         self.onFatal = onFatal
     }
@@ -158,6 +161,7 @@ actor Coordinator {
                 payloads.append { LogEntry(time: time, command: command).write(to: &$0) }
             }
         }
+        snapshotSchedule.logged(bytes: payloads.bytes.count)
         if payloads.isEmpty && pendingBatches.isEmpty {
             perform(steps, at: time, firstIndex: appendedIndex + 1)  // nothing to wait for
             recycle(&steps)
@@ -323,7 +327,7 @@ actor Coordinator {
     }
 
     private func snapshotIfDue() {
-        if appliedIndex - snapshotIndex >= UInt64(configuration.snapshotEvery) && !snapshotting {
+        if !snapshotting && snapshotSchedule.isDue(recordsSince: appliedIndex - snapshotIndex) {
             snapshotInBackground()
         }
     }

@@ -17,7 +17,8 @@ enum NodeCommand {
       --data DIR             the data directory (the log is in DIR/log; default ./switchboard-data)
       --fsync POLICY         always (default: acknowledged once on disk, with group commit),
                              interval:MS (synced every MS), or never
-      --snapshot-every N     write a snapshot every N log records (default 100000)
+      --snapshot-every N     write a snapshot after at least N log records (default 100000),
+                         and once the log since the last one is as large as that snapshot
       --repair               start even if the log is damaged, dropping the damaged record and
                              everything after it (what is dropped is logged)
       --id NAME              the node's name in logs and STATUS
