@@ -104,10 +104,14 @@ struct NameIndex: Sendable {
     /// Records a new name at the place `probe` returned for it.
     /// - Returns: whether a shard must now grow or split: then call `rebalance(after:longHash:)`.
     @inline(__always) mutating func insert(_ key: NameKey, id: Int32, at place: Place) -> Bool {
-        shards[place.shard].slots[place.slot] = key.slot(id: id)
-        shards[place.shard].count += 1
         count += 1
-        return shards[place.shard].count * 2 > shards[place.shard].slots.count || count > Self.namesPerShard * shards.count
+        let splitDue = count > Self.namesPerShard * shards.count
+        // One uniqueness check of the shard list, then the shard in place.
+        return shards.withUnsafeMutableBufferPointer { shards in
+            shards[place.shard].slots[place.slot] = key.slot(id: id)
+            shards[place.shard].count += 1
+            return shards[place.shard].count * 2 > shards[place.shard].slots.count || splitDue
+        }
     }
 
     /// Grows the shard of the last insert if it is more than half full, and splits the next
