@@ -9,6 +9,7 @@ struct NameKey {
     /// The longest name compared inside its slot alone.
     static var inlineLength: Int { 24 }
 
+    /// The name's UTF-8 bytes.
     let name: UnsafeBufferPointer<UInt8>
     /// Lane 0: the hash; lanes 1–3: the first 24 bytes, zero-padded.
     private(set) var lanes: SIMD4<UInt64> = .zero

@@ -23,6 +23,7 @@ struct NamePages<Payload: Sendable>: Sendable {
     }
 
     private var pages: [Page] = []
+    /// How many names there are: the next name's id.
     private(set) var count = 0
 
     /// Adds a name with the next id.
