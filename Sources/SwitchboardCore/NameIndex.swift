@@ -7,8 +7,9 @@
 /// node's loop). Here each shard is its own small open-addressing table, and the shards are
 /// added by linear hashing: once the table averages more than `namesPerShard` names a shard,
 /// the next shard in turn splits in two by one more bit of the hash. So any one insert
-/// rehashes at most a shard or two (its own when it grows, the next in turn when that splits), and after a copy a write copies only the shard it lands in
-/// (plus the list of shards: one reference per `namesPerShard` names).
+/// rehashes at most a shard or two (its own when it grows, the next in turn when that
+/// splits), and after a copy a write copies only the shard it lands in (plus the list of
+/// shards: one reference per `namesPerShard` names).
 ///
 /// The shard comes from the hash's bits 24 and up, the place inside the shard from its low
 /// bits, so names in one shard still spread over its slots. A table of one shard (agents,
