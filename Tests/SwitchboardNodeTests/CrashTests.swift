@@ -29,7 +29,11 @@ import Testing
         let binary = try SwitchboardBinary.path()
         let scratch = try ScratchDirectory("switchboard-crash-\(seed)")
         defer { scratch.remove() }
-        let first = try await NodeProcess.start(binary, scratch: scratch, name: "node", extra: ["--log-level", "warning"])
+        // Odd seeds snapshot every 100 records, so that kills also land while a snapshot is being
+        // written or the log it covers deleted.
+        let snapshots = seed % 2 == 1
+        let flags = ["--log-level", "warning"] + (snapshots ? ["--snapshot-every", "100"] : [])
+        let first = try await NodeProcess.start(binary, scratch: scratch, name: "node", extra: flags)
         defer { first.process.kill() }
 
         let admin = try await SwitchboardClient.connect(host: "127.0.0.1", port: first.port, token: nil)
@@ -71,7 +75,7 @@ import Testing
 
         // Same data directory; the old port file must not be mistaken for the new one.
         try FileManager.default.removeItem(atPath: scratch.file("node.port"))
-        let second = try await NodeProcess.start(binary, scratch: scratch, name: "node", extra: ["--log-level", "warning"])
+        let second = try await NodeProcess.start(binary, scratch: scratch, name: "node", extra: flags)
         defer { second.process.kill() }
         let check = try await SwitchboardClient.connect(host: "127.0.0.1", port: second.port, token: nil)
         let tickets = Dictionary(uniqueKeysWithValues: try await check.tickets().map { ($0.id, $0) })
@@ -86,7 +90,9 @@ import Testing
         second.process.signal(SIGTERM)
         #expect(try await second.process.exitStatus(within: 10) == 0)
 
-        // A clean replay of the log gives the floor the restarted node had.
+        // A clean replay of the log gives the floor the restarted node had (with snapshots, the
+        // log they cover is gone: the checks above are what holds).
+        guard !snapshots else { return }
         var replayed = RoutingEngine()
         _ = try LogRecovery.recover(directory: scratch.file("node-data") + "/log") { record in
             let entry = try LogEntry(try #require(try record.line()))
