@@ -246,8 +246,8 @@ extension RoutingEngine {
         var oldest: Int64?
         if queue.waiting > 0 {
             for slot in ticketHeaps.indices {
-                for entry in ticketHeaps[slot].entries where tickets[Int(entry.handle)].queue == Int32(index) {
-                    oldest = Swift.min(oldest ?? .max, tickets[Int(entry.handle)].createdAt)
+                for entry in ticketHeaps[slot].entries where tickets[waitingSlots[entry.handle]].queue == Int32(index) {
+                    oldest = Swift.min(oldest ?? .max, tickets[waitingSlots[entry.handle]].createdAt)
                 }
             }
         }

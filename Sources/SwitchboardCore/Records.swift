@@ -141,10 +141,20 @@ struct TicketRecord {
     /// The newest entry of this ticket's history in the engine's history arena (entries link
     /// to the one before, so appending touches nothing but the new entry).
     var historyTail: Int32 = -1
-    /// Where the ticket sits in its requirement's waiting heap, or -1.
-    var heapPosition: Int32 = -1
+    /// The ticket's slot in the waiting heaps (`RoutingEngine.waitingSlots`) while it waits in
+    /// one, or -1.
+    var waitingSlot: Int32 = -1
 
     var isWaiting: Bool { state == .queued || state == .offered }
+
+    /// Enters `state` held by `owner`, with `step` as the newest entry of its history: what a
+    /// state change writes, in one access to the record (each access to a record for writing
+    /// checks that its storage is not shared).
+    @inline(__always) mutating func enter(_ state: TicketState, owner: Int32, step: Int32) {
+        self.state = state
+        self.owner = owner
+        historyTail = step
+    }
 }
 
 /// One step in a ticket's history, linked per ticket (newest to oldest) inside one shared

@@ -218,20 +218,32 @@ extension RoutingEngine {
     mutating func enqueueWaiting(_ index: Int) {
         let channel = tickets[index].channel.index
         let requirement = Int(tickets[index].requirement)
-        let slot = requirement * 4 + channel
-        ticketHeaps[slot].insert(Int32(index), key: ticketKey(index), positions: &tickets)
-        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
-        if ticketHeaps[slot].count == 1 { waitingRequirements[channel].insert(requirement) }
+        let heap = requirement * 4 + channel
+        let slot = waitingSlots.take(for: index)
+        tickets[index].waitingSlot = slot
+        let key = ticketKey(index)
+        waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
+            var positions = HeapPositions(base: buffer.baseAddress!)
+            ticketHeaps[heap].insert(slot, key: key, positions: &positions)
+        }
+        ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
+        if ticketHeaps[heap].count == 1 { waitingRequirements[channel].insert(requirement) }
         if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
     }
 
     mutating func dequeueWaiting(_ index: Int) {
-        guard tickets[index].heapPosition >= 0 else { return }
+        let slot = tickets[index].waitingSlot
+        guard slot >= 0 else { return }
         let channel = tickets[index].channel.index
         let requirement = Int(tickets[index].requirement)
-        let slot = requirement * 4 + channel
-        ticketHeaps[slot].remove(Int32(index), positions: &tickets)
-        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
-        if ticketHeaps[slot].isEmpty { waitingRequirements[channel].remove(requirement) }
+        let heap = requirement * 4 + channel
+        waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
+            var positions = HeapPositions(base: buffer.baseAddress!)
+            ticketHeaps[heap].remove(slot, positions: &positions)
+        }
+        waitingSlots.release(slot)
+        tickets[index].waitingSlot = -1
+        ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
+        if ticketHeaps[heap].isEmpty { waitingRequirements[channel].remove(requirement) }
     }
 }

@@ -87,7 +87,8 @@ extension RoutingEngine {
             }
         }
         guard best >= 0 else { return nil }
-        guard isAvoiding(Int(best)) && avoids(Int(best), agent: index) else { return Int(best) }
+        let ticket = waitingSlots[best]
+        guard isAvoiding(ticket) && avoids(ticket, agent: index) else { return ticket }
         return pickTicketAvoided(forAgent: index, ready: ready)
     }
 
@@ -103,16 +104,16 @@ extension RoutingEngine {
             let channel = channels.trailingZeroBitCount
             channels &= channels - 1
             eligible.forEachCommon(with: waitingRequirements[channel]) { requirement in
-                let slot = requirement &* 4 &+ channel
-                let top = ticketTops[slot]
+                let heap = requirement &* 4 &+ channel
+                let top = ticketTops[heap]
                 guard top.key < bestKey else { return }
-                if avoids(Int(top.handle), agent: index) {
-                    if let (ticket, ticketKey) = bestNotAvoiding(slot: slot, agent: index), ticketKey < bestKey {
+                if avoids(waitingSlots[top.handle], agent: index) {
+                    if let (ticket, ticketKey) = bestNotAvoiding(heap: heap, agent: index), ticketKey < bestKey {
                         best = ticket
                         bestKey = ticketKey
                     }
                 } else {
-                    best = Int(top.handle)
+                    best = waitingSlots[top.handle]
                     bestKey = top.key
                 }
             }
@@ -129,18 +130,18 @@ extension RoutingEngine {
         isAvoiding(ticket) && (exclusions[Int32(ticket)]?.contains { $0.agent == agent && $0.until > now } ?? false)
     }
 
-    private mutating func bestNotAvoiding(slot: Int, agent: Int32) -> (Int, TicketKey)? {
+    private mutating func bestNotAvoiding(heap: Int, agent: Int32) -> (Int, TicketKey)? {
         var aside: [IndexedHeap<TicketKey>.Entry] = []
         var found: (Int, TicketKey)?
-        while let top = ticketHeaps[slot].top {
-            if !avoids(Int(top.handle), agent: agent) {
-                found = (Int(top.handle), top.key)
+        while let top = ticketHeaps[heap].top {
+            if !avoids(waitingSlots[top.handle], agent: agent) {
+                found = (waitingSlots[top.handle], top.key)
                 break
             }
             aside.append(top)
-            _ = ticketHeaps[slot].popTop(positions: &tickets)
+            _ = ticketHeaps[heap].popTop(positions: &waitingSlots.positions)
         }
-        for entry in aside { ticketHeaps[slot].insert(entry.handle, key: entry.key, positions: &tickets) }
+        for entry in aside { ticketHeaps[heap].insert(entry.handle, key: entry.key, positions: &waitingSlots.positions) }
         return found
     }
 }
@@ -199,16 +200,13 @@ extension RoutingEngine {
         let a = Int(agent)
         offerSequence &+= 1
         agents[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
-        tickets[index].owner = agent
         if agents[a].autoAccept {
-            setState(index, .assigned)
-            record(index, .assigned, agent: agent)
+            setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
             events.append(.ticketAssigned(id, agents[a].id))
         } else {
             let expiresAt = now + queues[Int(tickets[index].queue)].config.offerTimeoutMs
             tickets[index].offerExpiresAt = expiresAt
-            setState(index, .offered)
-            record(index, .offered, agent: agent)
+            setState(index, .offered, owner: agent, recording: .offered, agent: agent)
             timers.insert(Timer(at: expiresAt, kind: .offerExpiry, target: Int32(index)))
             if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
             events.append(.ticketOffered(id, agents[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
@@ -236,8 +234,7 @@ extension RoutingEngine {
         let holder = detach(index)
         if holder >= 0 { events.append(.ticketRevoked(TicketID(UInt64(index + 1)), agents[Int(holder)].id, reason: reason)) }
         if front { tickets[index].rank = 0 }
-        setState(index, .queued)
-        record(index, .requeued, agent: -1, detail: Int32(reason.rawValue))
+        setState(index, .queued, owner: -1, recording: .requeued, agent: -1, detail: Int32(reason.rawValue))
         route(index, reason: reason, events: &events)
     }
 }

@@ -39,13 +39,15 @@ extension RoutingEngine {
         let id = nextTicketID
         nextTicketID += 1
         let index = tickets.count
+        // The "created" step goes in with the record, so the new record is written once.
+        let created = Int32(history.count)
+        history.append(HistoryRecord(at: now, kind: .created, agent: -1, detail: queue))
         tickets.append(TicketRecord(
             queue: queue, customer: customer, channel: submission.channel, priority: submission.priority,
             ownRequirement: own, requirement: requirement, minimumTier: Int32(submission.minimumTier),
-            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority]))
+            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority], historyTail: created))
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
-        record(index, .created, agent: -1, detail: queue)
         events.append(.ticketCreated(TicketID(id)))
         route(index, reason: nil, events: &events)
     }
@@ -55,8 +57,7 @@ extension RoutingEngine {
         let agent = try actingAgent(agentID, on: index)
         guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
         agents[Int(agent)].consecutiveMisses = 0
-        setState(index, .assigned)
-        record(index, .assigned, agent: agent)
+        setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
         events.append(.ticketAssigned(id, agentID))
     }
 
@@ -95,9 +96,8 @@ extension RoutingEngine {
         let agent = try actingAgent(agentID, on: index)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
         guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
-        detach(index, reindex: false)
-        setState(index, .resolved)
-        record(index, .resolved, agent: agent)
+        agents[Int(agent)].giveBack(Int32(index), channel: tickets[index].channel.index)
+        setState(index, .resolved, owner: -1, recording: .resolved, agent: agent)
         customers[payload: tickets[index].customer] = Affinity(agent: agent, at: now)
         events.append(.ticketResolved(id, agentID))
         let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
@@ -238,6 +238,20 @@ extension RoutingEngine {
             queues[old].breachedOpen -= 1
             queues[Int(queue)].breachedOpen += 1
         }
+    }
+
+    /// Moves a ticket to a new state held by `owner` and appends the step to its history, with
+    /// one write to the ticket's record: the form of `setState` and `record` for the hot path.
+    mutating func setState(_ index: Int, _ state: TicketState, owner: Int32, recording kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
+        let old = tickets[index].state
+        if old != state {
+            let breachedCloses = tickets[index].slaBreached && state.isClosed
+            queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
+            if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
+        }
+        let step = Int32(history.count)
+        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))
+        tickets[index].enter(state, owner: owner, step: step)
     }
 
     /// Appends a step to the ticket's history.

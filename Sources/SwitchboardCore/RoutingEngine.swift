@@ -64,11 +64,14 @@ public struct RoutingEngine: Sendable {
     var agentHeaps: [IndexedHeap<AgentKey>] = []
     /// The top of each agent heap, and which groups have someone ready, per table.
     var groupTops = GroupTops()
-    /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
+    /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer, by their slot
+    /// in `waitingSlots`.
     var ticketHeaps: [IndexedHeap<TicketKey>] = []
     /// The top of each ticket heap, in the same order: choosing a ticket reads one flat array
     /// instead of following each heap to its own storage.
     var ticketTops: [IndexedHeap<TicketKey>.Entry] = []
+    /// The slots of the tickets in `ticketHeaps`, with their positions there.
+    var waitingSlots = WaitingSlots()
     /// Where each agent sits in its group's heaps: `agentHeapPositions[agent * 16 + strategy * 4
     /// + channel]`, -1 when absent. Kept apart from the agent records so that moving an agent
     /// in a heap writes plain integers through one pointer.
