@@ -284,6 +284,12 @@ struct Timer: Comparable {
     }
 }
 
+/// A submitted ticket's own requirement and the routing requirement it is queued by.
+struct SubmittedRequirements: Sendable {
+    var own: Int32
+    var routing: Int32
+}
+
 /// An agent a ticket avoids until a time, because it declined or missed the ticket.
 struct Exclusion: Sendable, Hashable {
     var agent: Int32

@@ -36,6 +36,23 @@ extension RoutingEngine {
         return internOwnRequirement(packed: packed, count: skills.count, tier: tier)
     }
 
+    /// The own and routing requirements of a submit naming up to four known skills, already
+    /// packed (in their submitted order), on a queue whose requirement is `base`.
+    mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
+        // Unused lanes are zero, and each lane fits 16 bits (else the general path decides).
+        guard all(packed .< 1 << 16) else {
+            let own = internOwnRequirement(packed: packed, count: count, tier: tier)
+            return SubmittedRequirements(own: own, routing: mergeRequirements(base, own: own))
+        }
+        let word = UInt64(packed[0]) | UInt64(packed[1]) << 16 | UInt64(packed[2]) << 32 | UInt64(packed[3]) << 48
+        let shape = UInt64(UInt32(bitPattern: base)) << 32 | UInt64(tier) << 8 | UInt64(count)
+        if let found = submittedRequirements.find(word, shape) { return found }
+        let own = internOwnRequirement(packed: packed, count: count, tier: tier)
+        let found = SubmittedRequirements(own: own, routing: mergeRequirements(base, own: own))
+        submittedRequirements.insert(word, shape, found)
+        return found
+    }
+
     /// The same, from up to four skills already interned and packed (in any order, repeats allowed).
     mutating func internOwnRequirement(packed input: SIMD4<UInt32>, count total: Int, tier: Int) -> Int32 {
         var packed: SIMD4<UInt32> = .zero

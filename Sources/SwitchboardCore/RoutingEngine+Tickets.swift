@@ -26,15 +26,17 @@ extension RoutingEngine {
         }
         try Self.checkTier(submission.minimumTier, "minimum tier of the ticket")
 
+        let base = queues[Int(queue)].requirement
         let own: Int32
-        if submission.skills.isEmpty && submission.minimumTier == 1 {
-            own = emptyRequirement
-        } else if allKnown {
-            own = internOwnRequirement(packed: packed, count: submission.skills.count, tier: submission.minimumTier)
+        let requirement: Int32
+        if allKnown {
+            let found = submittedRequirements(packed: packed, count: submission.skills.count, tier: submission.minimumTier, base: base)
+            own = found.own
+            requirement = found.routing
         } else {
             own = internOwnRequirement(skills: submission.skills, tier: submission.minimumTier)
+            requirement = mergeRequirements(base, own: own)
         }
-        let requirement = mergeRequirements(queues[Int(queue)].requirement, own: own)
         let customer = knownCustomer ?? customers.intern(submission.customer)
         let id = nextTicketID
         nextTicketID += 1

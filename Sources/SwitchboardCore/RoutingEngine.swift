@@ -49,9 +49,13 @@ public struct RoutingEngine: Sendable {
     var ownRequirements: [RequirementKey] = []
     var ownRequirementIndex: [RequirementKey: Int32] = [:]
     /// Own requirements of at most four skills, by their packed form: no allocation to look up.
-    var compactOwnRequirements = PairTable()
+    var compactOwnRequirements = PairTable<Int32>()
     /// Routing requirements by (base requirement, own requirement) ids.
-    var mergedRequirements = PairTable()
+    var mergedRequirements = PairTable<Int32>()
+    /// Own and routing requirements of submits naming up to four known skills, by the skills
+    /// as submitted (packed, in their order) with the tier and the queue's requirement: a
+    /// submit seen before costs one look-up. A cache of the two tables above.
+    var submittedRequirements = PairTable<SubmittedRequirements>()
     var groups: [AgentGroup] = []
     var groupIndex: [RequirementKey: Int32] = [:]
     /// Per requirement: the groups able to serve it.
