@@ -1,23 +1,32 @@
-/// What the engine keeps per agent. Indices (`Int32`) into the engine's arrays stand in for
-/// references, so the state is a plain value that copies and snapshots cheaply.
+/// What the engine keeps per agent beyond what the hot path touches (that part is an
+/// `AgentHot`, at the same index of `RoutingEngine.agentsHot`). Indices (`Int32`) into the
+/// engine's arrays stand in for references, so the state is a plain value that copies and
+/// snapshots cheaply.
 struct AgentRecord {
-    var id: AgentID
+    /// The same as `AgentHot.id`, which never changes either: kept here too for the cold paths.
+    let id: AgentID
     var name: String
     var skills: [SkillLevel]
     var tier: Int
     var capacity: Capacity
-    var autoAccept: Bool
     var session: String
     var lostAt: Int64 = 0
     var consecutiveMisses = 0
     var wrapUpEndsAt: Int64 = 0
+}
+
+/// The part of an agent that routing decisions and the ticket lifecycle read and write, in one
+/// dense array apart from the rest of the record: on a large floor a decision then misses the
+/// cache on one small record (96 bytes) per agent, not on a record of four cache lines and
+/// more. `routing` is plain data, so reading it copies no strings or arrays.
+struct AgentHot {
+    var routing: AgentRouting
+    let id: AgentID
     /// Offered and assigned tickets, as ticket indices, in the order they came.
     var tickets: [Int32] = []
-    /// What the hot path reads, kept apart so that reading it copies no strings or arrays.
-    var routing: AgentRouting
 
     /// Takes a ticket on offer (or assigned at once) on a channel: in one access to the record,
-    /// since each access checks that the agents array is not shared.
+    /// since each access checks that the array of records is not shared.
     @inline(__always) mutating func takeOffer(_ ticket: Int32, channel: Int, at now: Int64, sequence: UInt64) {
         routing.load[channel] += 1
         routing.idleSince = now
@@ -32,22 +41,25 @@ struct AgentRecord {
     }
 }
 
-/// The plain-data part of an agent that routing decisions read and write.
+/// The plain-data part of an agent that routing decisions read and write: 64 bytes, the
+/// vectors first so that nothing is padded.
 struct AgentRouting {
-    var status: AgentStatus = .available
-    var sessionLost = false
     var channelCap: SIMD4<Int32>
-    var totalCap: Int32
     var load: SIMD4<Int32> = .zero
-    /// Login order on the floor: the stable last tie-break.
-    var order: UInt32
-    var group: Int32 = -1
     /// When the agent last got an offer or became available: "longest idle" compares this.
     var idleSince: Int64
     /// Increases with every offer the agent gets: round-robin compares this.
     var lastOfferSeq: UInt64 = 0
+    var totalCap: Int32
+    /// Login order on the floor: the stable last tie-break.
+    var order: UInt32
+    var group: Int32 = -1
+    var status: AgentStatus = .available
+    var sessionLost = false
     /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
     var readyMask: UInt8 = 0
+    /// Offers become assignments at once.
+    var autoAccept = false
 
     @inline(__always) var totalLoad: Int32 { load.wrappedSum() }
 

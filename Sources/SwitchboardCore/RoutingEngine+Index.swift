@@ -145,9 +145,10 @@ extension RoutingEngine {
 // MARK: - Keeping agents in their group's heaps
 
 extension RoutingEngine {
-    /// Adds a new agent's record, with its (empty) places in the heaps.
-    mutating func appendAgent(_ record: AgentRecord) {
+    /// Adds a new agent's records, with its (empty) places in the heaps.
+    mutating func appendAgent(_ record: AgentRecord, _ hot: AgentHot) {
         agents.append(record)
+        agentsHot.append(hot)
         agentHeapPositions.append(contentsOf: repeatElement(-1, count: Self.agentHeapSlots))
     }
 
@@ -158,7 +159,7 @@ extension RoutingEngine {
     /// reflect its current status, load and keys. Call after any change to those.
     mutating func reindexAgent(_ index: Int32) {
         let a = Int(index)
-        let routing = agents[a].routing
+        let routing = agentsHot[a].routing
         let wasReady = routing.readyMask
         let ready = routing.readyChannels
         // A busy agent that stays busy (most calls on a full floor) touches no heap.
@@ -198,15 +199,15 @@ extension RoutingEngine {
                 groupTops.set(agentHeaps[group &* 12 &+ table].top ?? Self.emptyTop, group: group, table: table)
             }
         }
-        if wasReady != ready { agents[a].routing.readyMask = ready }
+        if wasReady != ready { agentsHot[a].routing.readyMask = ready }
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).
     mutating func unindexAgent(_ index: Int32) {
-        let saved = agents[Int(index)].routing.status
-        agents[Int(index)].routing.status = .offline
+        let saved = agentsHot[Int(index)].routing.status
+        agentsHot[Int(index)].routing.status = .offline
         reindexAgent(index)
-        agents[Int(index)].routing.status = saved
+        agentsHot[Int(index)].routing.status = saved
     }
 
     /// Starts maintaining the heaps of a strategy a queue has just started to use.
@@ -214,8 +215,8 @@ extension RoutingEngine {
         let s = Int(strategy.rawValue)
         guard activeStrategyMask & (1 << s) == 0 else { return }
         activeStrategyMask |= 1 << s
-        for index in agents.indices where agents[index].routing.readyMask != 0 {
-            let agent = agents[index].routing
+        for index in agents.indices where agentsHot[index].routing.readyMask != 0 {
+            let agent = agentsHot[index].routing
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
                 agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)

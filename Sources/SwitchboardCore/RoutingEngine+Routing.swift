@@ -47,7 +47,7 @@ extension RoutingEngine {
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
     mutating func pickTicket(forAgent index: Int32) -> Int? {
-        let routing = agents[Int(index)].routing
+        let routing = agentsHot[Int(index)].routing
         let ready = routing.readyChannels
         guard ready != 0 else { return nil }
         // Only a real search of the index counts as a decision, not "this agent is full".
@@ -96,7 +96,7 @@ extension RoutingEngine {
     /// missed it recently), so each requirement's earliest ticket that does not avoid it is
     /// looked for.
     private mutating func pickTicketAvoided(forAgent index: Int32, ready: UInt8) -> Int? {
-        let eligible = requirementsForGroup[Int(agents[Int(index)].routing.group)]
+        let eligible = requirementsForGroup[Int(agentsHot[Int(index)].routing.group)]
         var best = -1
         var bestKey = Self.emptyTicketTop.key
         var channels = ready
@@ -164,8 +164,8 @@ extension RoutingEngine {
         let last = customers[payload: tickets[index].customer]
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
-        guard agents[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
-              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agents[Int(agentIndex)].routing.group)),
+        guard agentsHot[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
+              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agentsHot[Int(agentIndex)].routing.group)),
               !avoids(index, agent: agentIndex)
         else { return nil }
         return agentIndex
@@ -199,17 +199,17 @@ extension RoutingEngine {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
         offerSequence &+= 1
-        agents[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
-        if agents[a].autoAccept {
+        agentsHot[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
+        if agentsHot[a].routing.autoAccept {
             setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
-            events.append(.ticketAssigned(id, agents[a].id))
+            events.append(.ticketAssigned(id, agentsHot[a].id))
         } else {
             let expiresAt = now + queues[Int(tickets[index].queue)].config.offerTimeoutMs
             tickets[index].offerExpiresAt = expiresAt
             setState(index, .offered, owner: agent, recording: .offered, agent: agent)
             timers.insert(Timer(at: expiresAt, kind: .offerExpiry, target: Int32(index)))
             if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
-            events.append(.ticketOffered(id, agents[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
+            events.append(.ticketOffered(id, agentsHot[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
         }
         if reindex { reindexAgent(agent) }
     }
@@ -221,7 +221,7 @@ extension RoutingEngine {
         let agent = tickets[index].owner
         guard agent >= 0 else { return -1 }
         let a = Int(agent)
-        agents[a].giveBack(Int32(index), channel: tickets[index].channel.index)
+        agentsHot[a].giveBack(Int32(index), channel: tickets[index].channel.index)
         tickets[index].owner = -1
         if reindex { reindexAgent(agent) }
         return agent

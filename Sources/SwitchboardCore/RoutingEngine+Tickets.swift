@@ -98,12 +98,12 @@ extension RoutingEngine {
         let agent = try actingAgent(agentID, on: index)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
         guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
-        agents[Int(agent)].giveBack(Int32(index), channel: tickets[index].channel.index)
+        agentsHot[Int(agent)].giveBack(Int32(index), channel: tickets[index].channel.index)
         setState(index, .resolved, owner: -1, recording: .resolved, agent: agent)
         customers[payload: tickets[index].customer] = Affinity(agent: agent, at: now)
         events.append(.ticketResolved(id, agentID))
         let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
-        if wrapUp > 0 && agents[Int(agent)].routing.status == .available {
+        if wrapUp > 0 && agentsHot[Int(agent)].routing.status == .available {
             agents[Int(agent)].wrapUpEndsAt = now + wrapUp
             timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
             changeStatus(agent, to: .wrapUp, events: &events)
@@ -180,7 +180,7 @@ extension RoutingEngine {
         case .agent(let targetID):
             let receiver = try onlineAgentSlot(targetID)
             let channel = tickets[index].channel.index
-            let routing = agents[Int(receiver)].routing
+            let routing = agentsHot[Int(receiver)].routing
             guard tickets[index].owner != receiver else {
                 throw .invalidArgument("ticket [\(id)] is already with agent [\(targetID)]")
             }
@@ -190,8 +190,8 @@ extension RoutingEngine {
             }
             dequeueWaiting(index)
             let owner = detach(index)
-            agents[Int(receiver)].routing.load[channel] += 1
-            agents[Int(receiver)].tickets.append(Int32(index))
+            agentsHot[Int(receiver)].routing.load[channel] += 1
+            agentsHot[Int(receiver)].tickets.append(Int32(index))
             tickets[index].owner = receiver
             setState(index, .assigned)
             record(index, .transferredToAgent, agent: receiver)

@@ -29,6 +29,8 @@ public struct RoutingEngine: Sendable {
     var skillNames = StringInterner()
     /// Agents by id; `agentNames` gives ids to login names in the same order.
     var agents: [AgentRecord] = []
+    /// The part of each agent the hot path touches, by the same ids.
+    var agentsHot: [AgentHot] = []
     var agentNames = StringInterner()
     /// Ticket `id` lives at index `id - 1` of `tickets` and `ticketSubjects`.
     var tickets = SegmentedArray<TicketRecord>()
