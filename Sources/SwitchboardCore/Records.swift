@@ -125,37 +125,39 @@ struct TicketKey: Comparable {
 /// copying a record costs no reference counting. The subject lives in `ticketSubjects`, the
 /// avoided agents of the few declined tickets in `exclusions`.
 struct TicketRecord {
+    // Laid out widest first so that a record is 64 bytes: one cache line each, since ticket
+    // chunks are aligned and hold a whole number of records.
+    var createdAt: Int64
+    var deadline: Int64
+    var offerExpiresAt: Int64 = 0
     var queue: Int32
     var customer: Int32
-    var channel: Channel
-    var priority: Priority
-    var state: TicketState = .queued
-    /// 0 = back at the front of the queue, 1 = in deadline order.
-    var rank: UInt8 = 1
-    var slaWarned = false
-    var slaBreached = false
-    /// Whether an SLA timer is scheduled for this ticket (derived: rebuilt on restore).
-    var slaTimerPending = false
     /// The ticket's own requirement (skills asked at submit, its own minimum tier).
     var ownRequirement: Int32
     /// Queue defaults combined with the ticket's own requirement and any escalation.
     var requirement: Int32
-    /// The tier the ticket itself asks for: its own at submit, raised by escalation.
-    var minimumTier: Int32
     /// The agent holding the offer or the assignment, or -1.
     var owner: Int32 = -1
-    var createdAt: Int64
-    var deadline: Int64
-    var offerExpiresAt: Int64 = 0
-    /// The latest time until which some agent in `exclusions[ticket]` is avoided (a quick
-    /// "does this ticket avoid anyone" test; derived from the exclusions).
-    var excludedUntil: Int64 = 0
     /// The newest entry of this ticket's history in the engine's history arena (entries link
     /// to the one before, so appending touches nothing but the new entry).
     var historyTail: Int32 = -1
     /// The ticket's slot in the waiting heaps (`RoutingEngine.waitingSlots`) while it waits in
     /// one, or -1.
     var waitingSlot: Int32 = -1
+    var channel: Channel
+    var priority: Priority
+    var state: TicketState = .queued
+    /// 0 = back at the front of the queue, 1 = in deadline order.
+    var rank: UInt8 = 1
+    /// The tier the ticket itself asks for (1–9): its own at submit, raised by escalation.
+    var minimumTier: UInt8
+    var slaWarned = false
+    var slaBreached = false
+    /// Whether an SLA timer is scheduled for this ticket (derived: rebuilt on restore).
+    var slaTimerPending = false
+    /// Whether `exclusions` lists agents for this ticket, some perhaps no longer avoided: a
+    /// quick test before the look-up (derived from the exclusions).
+    var hasExclusions = false
 
     var isWaiting: Bool { state == .queued || state == .offered }
 

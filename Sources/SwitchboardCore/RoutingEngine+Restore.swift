@@ -102,9 +102,9 @@ extension RoutingEngine {
             let minimumTier = try input.int("minimum tier")
             guard (1...Self.maximumTier).contains(minimumTier) else { throw .invalid(at: input.offset, "minimum tier \(minimumTier)") }
             var ticket = TicketRecord(
-                queue: Int32(queue), customer: customer, channel: channel, priority: priority,
-                ownRequirement: own, requirement: requirement, minimumTier: Int32(minimumTier),
-                createdAt: try input.i64("created"), deadline: try input.i64("deadline"))
+                createdAt: try input.i64("created"), deadline: try input.i64("deadline"),
+                queue: Int32(queue), customer: customer, ownRequirement: own, requirement: requirement,
+                channel: channel, priority: priority, minimumTier: UInt8(minimumTier))
             ticket.state = state
             ticket.owner = try input.i32("owner")
             guard ticket.owner >= -1, ticket.owner < agents.count else { throw .invalid(at: input.offset, "ticket owner \(ticket.owner)") }
@@ -118,7 +118,7 @@ extension RoutingEngine {
                 guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "avoided agent \(agent)") }
                 excluded.append(Exclusion(agent: agent, until: try input.i64("avoided until")))
             }
-            ticket.excludedUntil = excluded.map(\.until).max() ?? 0
+            ticket.hasExclusions = !excluded.isEmpty
             let index = tickets.count
             if !excluded.isEmpty { exclusions[Int32(index)] = excluded }
             tickets.append(ticket)

@@ -121,9 +121,10 @@ extension RoutingEngine {
         return best >= 0 ? best : nil
     }
 
-    /// Whether the ticket currently avoids some agents (it was declined or missed recently).
+    /// Whether the ticket may avoid some agents (it was declined or missed recently): when
+    /// false, it avoids nobody; when true, `avoids` tells.
     @inline(__always) func isAvoiding(_ ticket: Int) -> Bool {
-        tickets[ticket].excludedUntil > now
+        tickets[ticket].hasExclusions
     }
 
     @inline(__always) func avoids(_ ticket: Int, agent: Int32) -> Bool {

@@ -45,9 +45,9 @@ extension RoutingEngine {
         let created = Int32(history.count)
         history.append(HistoryRecord(at: now, kind: .created, agent: -1, detail: queue))
         tickets.append(TicketRecord(
-            queue: queue, customer: customer, channel: submission.channel, priority: submission.priority,
-            ownRequirement: own, requirement: requirement, minimumTier: Int32(submission.minimumTier),
-            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority], historyTail: created))
+            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority],
+            queue: queue, customer: customer, ownRequirement: own, requirement: requirement, historyTail: created,
+            channel: submission.channel, priority: submission.priority, minimumTier: UInt8(submission.minimumTier)))
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
@@ -89,7 +89,7 @@ extension RoutingEngine {
         var list = (exclusions[key] ?? []).filter { $0.agent != agent && $0.until > now }
         list.append(Exclusion(agent: agent, until: until))
         exclusions[key] = list
-        tickets[index].excludedUntil = list.map(\.until).max() ?? 0
+        tickets[index].hasExclusions = true
         timers.insert(Timer(at: until, kind: .cooldownEnd, target: key))
     }
 
@@ -133,7 +133,7 @@ extension RoutingEngine {
         }
         dequeueWaiting(index)
         release(index, reason: .escalated, passedOnBy: agentID, events: &events)
-        tickets[index].minimumTier = Int32(tier)
+        tickets[index].minimumTier = UInt8(tier)
         tickets[index].requirement = effectiveRequirement(index)
         record(index, .escalated, agent: owner, detail: Int32(tier))
         events.append(.ticketEscalated(id, tier: tier))
@@ -227,7 +227,10 @@ extension RoutingEngine {
         // One access to the queue record for all its counters: each access checks that the
         // queues array is not shared.
         queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
-        if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
+        if state.isClosed && tickets[index].hasExclusions {
+            exclusions[Int32(index)] = nil
+            tickets[index].hasExclusions = false
+        }
         tickets[index].state = state
     }
 
@@ -249,7 +252,10 @@ extension RoutingEngine {
         if old != state {
             let breachedCloses = tickets[index].slaBreached && state.isClosed
             queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
-            if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
+            if state.isClosed && tickets[index].hasExclusions {
+            exclusions[Int32(index)] = nil
+            tickets[index].hasExclusions = false
+        }
         }
         let step = Int32(history.count)
         history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))
