@@ -189,15 +189,11 @@ extension RoutingEngine {
                 }
             }
         }
-        // The heaps' new tops, once the heaps are released.
-        for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
-            var remaining = channels
-            while remaining != 0 {
-                let channel = remaining.trailingZeroBitCount
-                remaining &= remaining - 1
-                let table = strategy &* 4 &+ channel
-                groupTops.set(agentHeaps[group &* 12 &+ table].top ?? Self.emptyTop, group: group, table: table)
-            }
+        // The heaps' new tops, once the heaps are released: tables `strategy * 4 + channel`.
+        var tables = 0
+        for strategy in 0..<3 where strategies & (1 << strategy) != 0 { tables |= Int(channels) << (strategy * 4) }
+        agentHeaps.withUnsafeBufferPointer { heaps in
+            groupTops.set(group: group, tables: tables) { table in heaps[group &* 12 &+ table].top ?? Self.emptyTop }
         }
         if wasReady != ready { agentsHot[a].routing.readyMask = ready }
     }

@@ -47,7 +47,9 @@ struct SegmentedArray<Element> {
         return storage.chunks[chunk] + offset
     }
 
-    mutating func append(_ element: Element) {
+    /// Inlined: every submit and state change appends (a ticket, its subject, a history step),
+    /// and a call kept values in memory around it.
+    @inline(__always) mutating func append(_ element: Element) {
         makeUnique()
         let index = storage.count
         let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
