@@ -153,7 +153,12 @@ extension RoutingEngine {
     /// Finds an agent for a ticket that is queued and not in any heap: the customer's recent
     /// agent if it can take it, else the best agent; otherwise the ticket waits.
     mutating func route(_ index: Int, reason: RequeueReason?, events: inout [Event]) {
-        if let agent = affinityAgent(for: index) ?? pickAgent(forTicket: index) {
+        route(index, reason: reason, lastResolver: customers[payload: tickets[index].customer], events: &events)
+    }
+
+    /// The same, with the customer's last resolver already read (`customers[payload:]`).
+    mutating func route(_ index: Int, reason: RequeueReason?, lastResolver: Affinity, events: inout [Event]) {
+        if let agent = affinityAgent(for: index, last: lastResolver) ?? pickAgent(forTicket: index) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)
@@ -161,8 +166,7 @@ extension RoutingEngine {
         }
     }
 
-    @inline(__always) private func affinityAgent(for index: Int) -> Int32? {
-        let last = customers[payload: tickets[index].customer]
+    @inline(__always) private func affinityAgent(for index: Int, last: Affinity) -> Int32? {
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
         guard agentsHot[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
@@ -177,7 +181,7 @@ extension RoutingEngine {
     /// the queue quietly when nobody can take it.
     mutating func reroute(_ index: Int, events: inout [Event]) {
         dequeueWaiting(index)
-        if let agent = affinityAgent(for: index) ?? pickAgent(forTicket: index) {
+        if let agent = affinityAgent(for: index, last: customers[payload: tickets[index].customer]) ?? pickAgent(forTicket: index) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)

@@ -5,6 +5,9 @@ extension RoutingEngine {
         guard let queue = queueNames.find(submission.queue) else { throw .unknownQueue(submission.queue) }
         // Names seen before were checked when first seen; only new ones are checked here.
         let knownCustomer = customers.find(submission.customer)
+        // Read here, well before routing needs it: on a large floor both reads miss the cache,
+        // and the work in between hides the second miss.
+        let lastResolver = knownCustomer.map { customers[payload: $0] } ?? customers.initialPayload
         if knownCustomer == nil {
             try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
         }
@@ -51,7 +54,7 @@ extension RoutingEngine {
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
-        route(index, reason: nil, events: &events)
+        route(index, reason: nil, lastResolver: lastResolver, events: &events)
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
