@@ -67,3 +67,20 @@ import Testing
     }
     #expect(table.find(1_000, 0) == nil)
 }
+
+@Test func theWordAtATimeControlCharacterTestAgreesWithAByteByByteOne() {
+    let seed: UInt64 = 23
+    var random = SplitMix64(seed: seed)
+    // Mostly printable bytes, with tabs, controls, DEL and bytes above 0x7F mixed in.
+    let alphabet: [UInt8] = Array(0x20...0x7E) + [0x09, 0x09, 0x00, 0x01, 0x0A, 0x1F, 0x7F, 0x80, 0xC3, 0xA9, 0xFF]
+    for step in 0..<20_000 {
+        let count = Int(random.next() % 40)
+        let controls = random.next() % 4 == 0
+        let bytes = (0..<count).map { _ in
+            controls ? alphabet[Int(random.next() % UInt64(alphabet.count))] : UInt8(0x20 + random.next() % 95)
+        }
+        let expected = bytes.contains { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }
+        let found = bytes.withUnsafeBufferPointer { RoutingEngine.containsControlCharacter($0) }
+        #expect(found == expected, "seed \(seed) step \(step): \(bytes)")
+    }
+}
