@@ -59,21 +59,42 @@ struct GroupTops {
 
     /// Records a group's new top for a table (`empty` when nobody is ready).
     @inline(__always) mutating func set(_ entry: Entry, group: Int, table: Int) {
-        let slot = table &* stride &+ group
-        let oldBand = Self.band(tops[slot], table: table)
-        tops[slot] = entry
-        let newBand = Self.band(entry, table: table)
-        guard oldBand != newBand else { return }
-        let word = table &* words &+ (group >> 6)
-        let bit: UInt64 = 1 << UInt64(group & 63)
-        if oldBand >= 0 {
-            let index = word &* Self.bandCount &+ oldBand
-            bands[index] &= ~bit
-            if bands[index] == 0 { occupied[word] &= ~(1 << UInt16(oldBand)) }
-        }
-        if newBand >= 0 {
-            bands[word &* Self.bandCount &+ newBand] |= bit
-            occupied[word] |= 1 << UInt16(newBand)
+        set(group: group, tables: 1 << table) { _ in entry }
+    }
+
+    /// Records a group's new tops for the tables in `tables` (bit `table` set), each read from
+    /// `top`. Each array is checked for sharing once for all the tables, not once per write:
+    /// an agent's reindex sets the tops of every channel it is ready on.
+    @inline(__always) mutating func set(group: Int, tables: Int, _ top: (Int) -> Entry) {
+        let stride = stride
+        let words = words
+        tops.withUnsafeMutableBufferPointer { tops in
+            bands.withUnsafeMutableBufferPointer { bands in
+                occupied.withUnsafeMutableBufferPointer { occupied in
+                    var remaining = tables
+                    while remaining != 0 {
+                        let table = remaining.trailingZeroBitCount
+                        remaining &= remaining &- 1
+                        let entry = top(table)
+                        let slot = table &* stride &+ group
+                        let oldBand = Self.band(tops[slot], table: table)
+                        tops[slot] = entry
+                        let newBand = Self.band(entry, table: table)
+                        guard oldBand != newBand else { continue }
+                        let word = table &* words &+ (group >> 6)
+                        let bit: UInt64 = 1 << UInt64(group & 63)
+                        if oldBand >= 0 {
+                            let index = word &* Self.bandCount &+ oldBand
+                            bands[index] &= ~bit
+                            if bands[index] == 0 { occupied[word] &= ~(1 << UInt16(oldBand)) }
+                        }
+                        if newBand >= 0 {
+                            bands[word &* Self.bandCount &+ newBand] |= bit
+                            occupied[word] |= 1 << UInt16(newBand)
+                        }
+                    }
+                }
+            }
         }
     }
 

@@ -97,8 +97,9 @@ struct IndexedHeap<Key: Comparable> {
     }
 }
 
-/// Where each handle sits in its heap. The positions live inside the agent and ticket
-/// records, so that moving a handle in a heap touches a record the decision reads anyway.
+/// Where each handle sits in its heap: a table apart from the records (agents'
+/// `agentHeapPositions`, tickets' `WaitingSlots.positions`), so that moving a handle writes
+/// plain integers in a small array instead of the record of every handle it passes.
 protocol PositionTable {
     func position(_ slot: Int) -> Int32
     mutating func setPosition(_ slot: Int, _ position: Int32)
@@ -119,11 +120,6 @@ struct HeapPositions: PositionTable {
     @inline(__always) func setPosition(_ slot: Int, _ position: Int32) { base[slot] = position }
 }
 
-/// Tickets: slot = ticket index (a ticket waits in at most one heap).
-extension SegmentedArray: PositionTable where Element == TicketRecord {
-    @inline(__always) func position(_ slot: Int) -> Int32 { self[slot].heapPosition }
-    @inline(__always) mutating func setPosition(_ slot: Int, _ position: Int32) { self[slot].heapPosition = position }
-}
 
 /// A plain binary min-heap (no handles): the engine's timers, and any simulation that needs
 /// "the earliest pending thing" (the demo and the benchmark use it for their scheduled events).

@@ -224,11 +224,12 @@ extension RoutingEngine {
 
     func agentInfo(_ index: Int) -> AgentInfo {
         let agent = agents[index]
+        let hot = agentsHot[index]
         return AgentInfo(
-            id: agent.id, name: agent.name, status: agent.routing.status, sessionLost: agent.routing.sessionLost,
+            id: agent.id, name: agent.name, status: hot.routing.status, sessionLost: hot.routing.sessionLost,
             session: agent.session, tier: agent.tier, skills: agent.skills, capacity: agent.capacity,
-            autoAccept: agent.autoAccept, load: (0..<4).map { Int(agent.routing.load[$0]) },
-            tickets: agent.tickets.map { TicketID(UInt64($0) + 1) }, consecutiveMisses: agent.consecutiveMisses)
+            autoAccept: hot.routing.autoAccept, load: (0..<4).map { Int(hot.routing.load[$0]) },
+            tickets: hot.tickets.map { TicketID(UInt64($0) + 1) }, consecutiveMisses: agent.consecutiveMisses)
     }
 
     /// One queue with its figures, or nil when there is no such queue.
@@ -246,8 +247,8 @@ extension RoutingEngine {
         var oldest: Int64?
         if queue.waiting > 0 {
             for slot in ticketHeaps.indices {
-                for entry in ticketHeaps[slot].entries where tickets[Int(entry.handle)].queue == Int32(index) {
-                    oldest = Swift.min(oldest ?? .max, tickets[Int(entry.handle)].createdAt)
+                for entry in ticketHeaps[slot].entries where tickets[waitingSlots[entry.handle]].queue == Int32(index) {
+                    oldest = Swift.min(oldest ?? .max, tickets[waitingSlots[entry.handle]].createdAt)
                 }
             }
         }
@@ -270,7 +271,7 @@ extension RoutingEngine {
             totals.cancelled += queue.cancelled
             totals.slaBreached += queue.breachedOpen
         }
-        for agent in agents where agent.routing.status != .offline {
+        for agent in agentsHot where agent.routing.status != .offline {
             totals.agentsOnline += 1
             if agent.routing.status == .available && !agent.routing.sessionLost { totals.agentsAvailable += 1 }
         }

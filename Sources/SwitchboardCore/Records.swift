@@ -1,23 +1,32 @@
-/// What the engine keeps per agent. Indices (`Int32`) into the engine's arrays stand in for
-/// references, so the state is a plain value that copies and snapshots cheaply.
+/// What the engine keeps per agent beyond what the hot path touches (that part is an
+/// `AgentHot`, at the same index of `RoutingEngine.agentsHot`). Indices (`Int32`) into the
+/// engine's arrays stand in for references, so the state is a plain value that copies and
+/// snapshots cheaply.
 struct AgentRecord {
-    var id: AgentID
+    /// The same as `AgentHot.id`, which never changes either: kept here too for the cold paths.
+    let id: AgentID
     var name: String
     var skills: [SkillLevel]
     var tier: Int
     var capacity: Capacity
-    var autoAccept: Bool
     var session: String
     var lostAt: Int64 = 0
     var consecutiveMisses = 0
     var wrapUpEndsAt: Int64 = 0
+}
+
+/// The part of an agent that routing decisions and the ticket lifecycle read and write, in one
+/// dense array apart from the rest of the record: on a large floor a decision then misses the
+/// cache on one small record (96 bytes) per agent, not on a record of four cache lines and
+/// more. `routing` is plain data, so reading it copies no strings or arrays.
+struct AgentHot {
+    var routing: AgentRouting
+    let id: AgentID
     /// Offered and assigned tickets, as ticket indices, in the order they came.
     var tickets: [Int32] = []
-    /// What the hot path reads, kept apart so that reading it copies no strings or arrays.
-    var routing: AgentRouting
 
     /// Takes a ticket on offer (or assigned at once) on a channel: in one access to the record,
-    /// since each access checks that the agents array is not shared.
+    /// since each access checks that the array of records is not shared.
     @inline(__always) mutating func takeOffer(_ ticket: Int32, channel: Int, at now: Int64, sequence: UInt64) {
         routing.load[channel] += 1
         routing.idleSince = now
@@ -32,22 +41,25 @@ struct AgentRecord {
     }
 }
 
-/// The plain-data part of an agent that routing decisions read and write.
+/// The plain-data part of an agent that routing decisions read and write: 64 bytes, the
+/// vectors first so that nothing is padded.
 struct AgentRouting {
-    var status: AgentStatus = .available
-    var sessionLost = false
     var channelCap: SIMD4<Int32>
-    var totalCap: Int32
     var load: SIMD4<Int32> = .zero
-    /// Login order on the floor: the stable last tie-break.
-    var order: UInt32
-    var group: Int32 = -1
     /// When the agent last got an offer or became available: "longest idle" compares this.
     var idleSince: Int64
     /// Increases with every offer the agent gets: round-robin compares this.
     var lastOfferSeq: UInt64 = 0
+    var totalCap: Int32
+    /// Login order on the floor: the stable last tie-break.
+    var order: UInt32
+    var group: Int32 = -1
+    var status: AgentStatus = .available
+    var sessionLost = false
     /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
     var readyMask: UInt8 = 0
+    /// Offers become assignments at once.
+    var autoAccept = false
 
     @inline(__always) var totalLoad: Int32 { load.wrappedSum() }
 
@@ -113,38 +125,50 @@ struct TicketKey: Comparable {
 /// copying a record costs no reference counting. The subject lives in `ticketSubjects`, the
 /// avoided agents of the few declined tickets in `exclusions`.
 struct TicketRecord {
+    // Laid out widest first so that a record is 64 bytes: one cache line each, since ticket
+    // chunks are aligned and hold a whole number of records.
+    var createdAt: Int64
+    var deadline: Int64
+    var offerExpiresAt: Int64 = 0
     var queue: Int32
     var customer: Int32
+    /// The ticket's own requirement (skills asked at submit, its own minimum tier).
+    var ownRequirement: Int32
+    /// Queue defaults combined with the ticket's own requirement and any escalation.
+    var requirement: Int32
+    /// The agent holding the offer or the assignment, or -1.
+    var owner: Int32 = -1
+    /// The newest entry of this ticket's history in the engine's history arena (entries link
+    /// to the one before, so appending touches nothing but the new entry).
+    var historyTail: Int32 = -1
+    /// The ticket's slot in the waiting heaps (`RoutingEngine.waitingSlots`) while it waits in
+    /// one, or -1.
+    var waitingSlot: Int32 = -1
     var channel: Channel
     var priority: Priority
     var state: TicketState = .queued
     /// 0 = back at the front of the queue, 1 = in deadline order.
     var rank: UInt8 = 1
+    /// The tier the ticket itself asks for (1–9): its own at submit, raised by escalation.
+    var minimumTier: UInt8
     var slaWarned = false
     var slaBreached = false
     /// Whether an SLA timer is scheduled for this ticket (derived: rebuilt on restore).
     var slaTimerPending = false
-    /// The ticket's own requirement (skills asked at submit, its own minimum tier).
-    var ownRequirement: Int32
-    /// Queue defaults combined with the ticket's own requirement and any escalation.
-    var requirement: Int32
-    /// The tier the ticket itself asks for: its own at submit, raised by escalation.
-    var minimumTier: Int32
-    /// The agent holding the offer or the assignment, or -1.
-    var owner: Int32 = -1
-    var createdAt: Int64
-    var deadline: Int64
-    var offerExpiresAt: Int64 = 0
-    /// The latest time until which some agent in `exclusions[ticket]` is avoided (a quick
-    /// "does this ticket avoid anyone" test; derived from the exclusions).
-    var excludedUntil: Int64 = 0
-    /// The newest entry of this ticket's history in the engine's history arena (entries link
-    /// to the one before, so appending touches nothing but the new entry).
-    var historyTail: Int32 = -1
-    /// Where the ticket sits in its requirement's waiting heap, or -1.
-    var heapPosition: Int32 = -1
+    /// Whether `exclusions` lists agents for this ticket, some perhaps no longer avoided: a
+    /// quick test before the look-up (derived from the exclusions).
+    var hasExclusions = false
 
     var isWaiting: Bool { state == .queued || state == .offered }
+
+    /// Enters `state` held by `owner`, with `step` as the newest entry of its history: what a
+    /// state change writes, in one access to the record (each access to a record for writing
+    /// checks that its storage is not shared).
+    @inline(__always) mutating func enter(_ state: TicketState, owner: Int32, step: Int32) {
+        self.state = state
+        self.owner = owner
+        historyTail = step
+    }
 }
 
 /// One step in a ticket's history, linked per ticket (newest to oldest) inside one shared
@@ -272,6 +296,12 @@ struct Timer: Comparable {
         if lhs.kind != rhs.kind { return lhs.kind.rawValue < rhs.kind.rawValue }
         return lhs.target < rhs.target
     }
+}
+
+/// A submitted ticket's own requirement and the routing requirement it is queued by.
+struct SubmittedRequirements: Sendable {
+    var own: Int32
+    var routing: Int32
 }
 
 /// An agent a ticket avoids until a time, because it declined or missed the ticket.

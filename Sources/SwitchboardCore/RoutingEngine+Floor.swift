@@ -44,7 +44,7 @@ extension RoutingEngine {
         try Self.checkText(profile.session, "session tag", maximum: Self.maximumNameLength, allowEmpty: true)
 
         if let existing = agentNames.find(profile.id.name) {
-            let load = agents[Int(existing)].routing.load
+            let load = agentsHot[Int(existing)].routing.load
             for channel in Channel.allCases where Int(load[channel.index]) > profile.capacity[channel] {
                 throw .invalidArgument("agent [\(profile.id)] holds \(load[channel.index]) \(channel) ticket(s); a capacity of \(profile.capacity[channel]) is below that")
             }
@@ -60,28 +60,27 @@ extension RoutingEngine {
             unindexAgent(index)
         } else {
             index = agentNames.intern(profile.id.name)
-            let routing = AgentRouting(channelCap: .zero, totalCap: 0, order: nextAgentOrder, idleSince: now)
+            let routing = AgentRouting(channelCap: .zero, idleSince: now, totalCap: 0, order: nextAgentOrder, status: .offline)
             nextAgentOrder += 1
-            appendAgent(AgentRecord(
-                id: profile.id, name: profile.name, skills: [], tier: 0, capacity: Capacity(),
-                autoAccept: false, session: "", routing: routing))
-            agents[Int(index)].routing.status = .offline
+            appendAgent(
+                AgentRecord(id: profile.id, name: profile.name, skills: [], tier: 0, capacity: Capacity(), session: ""),
+                AgentHot(routing: routing, id: profile.id))
         }
         let a = Int(index)
-        let wasLost = agents[a].routing.sessionLost
+        let wasLost = agentsHot[a].routing.sessionLost
         agents[a].name = profile.name
         agents[a].skills = unpackSkills(skills)
         agents[a].tier = profile.tier
         agents[a].capacity = profile.capacity
-        agents[a].autoAccept = profile.autoAccept
+        agentsHot[a].routing.autoAccept = profile.autoAccept
         agents[a].session = profile.session
-        agents[a].routing.group = group
-        agents[a].routing.sessionLost = false
-        agents[a].routing.channelCap = SIMD4(profile.capacity.perChannel.map { Int32($0) })
-        agents[a].routing.totalCap = Int32(profile.capacity.effectiveTotal)
-        if agents[a].routing.status == .offline {
-            agents[a].routing.status = .available
-            agents[a].routing.idleSince = now
+        agentsHot[a].routing.group = group
+        agentsHot[a].routing.sessionLost = false
+        agentsHot[a].routing.channelCap = SIMD4(profile.capacity.perChannel.map { Int32($0) })
+        agentsHot[a].routing.totalCap = Int32(profile.capacity.effectiveTotal)
+        if agentsHot[a].routing.status == .offline {
+            agentsHot[a].routing.status = .available
+            agentsHot[a].routing.idleSince = now
             agents[a].consecutiveMisses = 0
         }
         events.append(.agentLoggedIn(profile.id))
@@ -92,17 +91,17 @@ extension RoutingEngine {
 
     mutating func logout(_ id: AgentID, events: inout [Event]) throws(EngineError) {
         let index = try onlineAgentSlot(id)
-        let assigned = agents[Int(index)].tickets.filter { tickets[Int($0)].state == .assigned }.count
+        let assigned = agentsHot[Int(index)].tickets.filter { tickets[Int($0)].state == .assigned }.count
         guard assigned == 0 else { throw .agentBusy(id, tickets: assigned) }
         takeOffline(index, events: &events)
     }
 
     /// Returns the agent's offers to routing and logs it out. Its assigned tickets must be gone.
     mutating func takeOffline(_ index: Int32, events: inout [Event]) {
-        agents[Int(index)].routing.status = .offline
-        agents[Int(index)].routing.sessionLost = false
+        agentsHot[Int(index)].routing.status = .offline
+        agentsHot[Int(index)].routing.sessionLost = false
         reindexAgent(index)
-        for ticket in agents[Int(index)].tickets {
+        for ticket in agentsHot[Int(index)].tickets {
             requeue(Int(ticket), reason: .released, front: false, events: &events)
         }
         events.append(.agentLoggedOut(agents[Int(index)].id))
@@ -111,14 +110,14 @@ extension RoutingEngine {
     mutating func setStatus(_ id: AgentID, _ status: AgentStatus, events: inout [Event]) throws(EngineError) {
         guard status == .available || status == .away else { throw .invalidStatus(status) }
         let index = try onlineAgentSlot(id)
-        guard agents[Int(index)].routing.status != status else { return }
+        guard agentsHot[Int(index)].routing.status != status else { return }
         changeStatus(index, to: status, events: &events)
     }
 
     mutating func changeStatus(_ index: Int32, to status: AgentStatus, events: inout [Event]) {
-        agents[Int(index)].routing.status = status
+        agentsHot[Int(index)].routing.status = status
         if status == .available {
-            agents[Int(index)].routing.idleSince = now
+            agentsHot[Int(index)].routing.idleSince = now
             agents[Int(index)].consecutiveMisses = 0
         }
         events.append(.agentStatusChanged(agents[Int(index)].id, status))
@@ -129,13 +128,13 @@ extension RoutingEngine {
     mutating func nodeDown(_ node: String, events: inout [Event]) throws(EngineError) {
         try Self.checkText(node, "node", maximum: Self.maximumNameLength, allowEmpty: false)
         for a in agents.indices where Self.session(agents[a].session, belongsTo: node)
-            && agents[a].routing.status != .offline && !agents[a].routing.sessionLost {
+            && agentsHot[a].routing.status != .offline && !agentsHot[a].routing.sessionLost {
             let index = Int32(a)
-            agents[a].routing.sessionLost = true
+            agentsHot[a].routing.sessionLost = true
             agents[a].lostAt = now
             reindexAgent(index)
             events.append(.agentSessionLost(agents[a].id))
-            for ticket in agents[a].tickets where tickets[Int(ticket)].state == .offered {
+            for ticket in agentsHot[a].tickets where tickets[Int(ticket)].state == .offered {
                 requeue(Int(ticket), reason: .released, front: false, events: &events)
             }
             scheduleGraceTimers(index)
@@ -144,8 +143,8 @@ extension RoutingEngine {
 
     mutating func nodeUp(_ node: String, events: inout [Event]) throws(EngineError) {
         try Self.checkText(node, "node", maximum: Self.maximumNameLength, allowEmpty: false)
-        for a in agents.indices where Self.session(agents[a].session, belongsTo: node) && agents[a].routing.sessionLost {
-            agents[a].routing.sessionLost = false
+        for a in agents.indices where Self.session(agents[a].session, belongsTo: node) && agentsHot[a].routing.sessionLost {
+            agentsHot[a].routing.sessionLost = false
             events.append(.agentSessionRestored(agents[a].id))
             reindexAgent(Int32(a))
             fill(Int32(a), events: &events)

@@ -36,6 +36,23 @@ extension RoutingEngine {
         return internOwnRequirement(packed: packed, count: skills.count, tier: tier)
     }
 
+    /// The own and routing requirements of a submit naming up to four known skills, already
+    /// packed (in their submitted order), on a queue whose requirement is `base`.
+    mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
+        // Unused lanes are zero, and each lane fits 16 bits (else the general path decides).
+        guard all(packed .< 1 << 16) else {
+            let own = internOwnRequirement(packed: packed, count: count, tier: tier)
+            return SubmittedRequirements(own: own, routing: mergeRequirements(base, own: own))
+        }
+        let word = UInt64(packed[0]) | UInt64(packed[1]) << 16 | UInt64(packed[2]) << 32 | UInt64(packed[3]) << 48
+        let shape = UInt64(UInt32(bitPattern: base)) << 32 | UInt64(tier) << 8 | UInt64(count)
+        if let found = submittedRequirements.find(word, shape) { return found }
+        let own = internOwnRequirement(packed: packed, count: count, tier: tier)
+        let found = SubmittedRequirements(own: own, routing: mergeRequirements(base, own: own))
+        submittedRequirements.insert(word, shape, found)
+        return found
+    }
+
     /// The same, from up to four skills already interned and packed (in any order, repeats allowed).
     mutating func internOwnRequirement(packed input: SIMD4<UInt32>, count total: Int, tier: Int) -> Int32 {
         var packed: SIMD4<UInt32> = .zero
@@ -128,9 +145,10 @@ extension RoutingEngine {
 // MARK: - Keeping agents in their group's heaps
 
 extension RoutingEngine {
-    /// Adds a new agent's record, with its (empty) places in the heaps.
-    mutating func appendAgent(_ record: AgentRecord) {
+    /// Adds a new agent's records, with its (empty) places in the heaps.
+    mutating func appendAgent(_ record: AgentRecord, _ hot: AgentHot) {
         agents.append(record)
+        agentsHot.append(hot)
         agentHeapPositions.append(contentsOf: repeatElement(-1, count: Self.agentHeapSlots))
     }
 
@@ -141,7 +159,7 @@ extension RoutingEngine {
     /// reflect its current status, load and keys. Call after any change to those.
     mutating func reindexAgent(_ index: Int32) {
         let a = Int(index)
-        let routing = agents[a].routing
+        let routing = agentsHot[a].routing
         let wasReady = routing.readyMask
         let ready = routing.readyChannels
         // A busy agent that stays busy (most calls on a full floor) touches no heap.
@@ -171,25 +189,21 @@ extension RoutingEngine {
                 }
             }
         }
-        // The heaps' new tops, once the heaps are released.
-        for strategy in 0..<3 where strategies & (1 << strategy) != 0 {
-            var remaining = channels
-            while remaining != 0 {
-                let channel = remaining.trailingZeroBitCount
-                remaining &= remaining - 1
-                let table = strategy &* 4 &+ channel
-                groupTops.set(agentHeaps[group &* 12 &+ table].top ?? Self.emptyTop, group: group, table: table)
-            }
+        // The heaps' new tops, once the heaps are released: tables `strategy * 4 + channel`.
+        var tables = 0
+        for strategy in 0..<3 where strategies & (1 << strategy) != 0 { tables |= Int(channels) << (strategy * 4) }
+        agentHeaps.withUnsafeBufferPointer { heaps in
+            groupTops.set(group: group, tables: tables) { table in heaps[group &* 12 &+ table].top ?? Self.emptyTop }
         }
-        if wasReady != ready { agents[a].routing.readyMask = ready }
+        if wasReady != ready { agentsHot[a].routing.readyMask = ready }
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).
     mutating func unindexAgent(_ index: Int32) {
-        let saved = agents[Int(index)].routing.status
-        agents[Int(index)].routing.status = .offline
+        let saved = agentsHot[Int(index)].routing.status
+        agentsHot[Int(index)].routing.status = .offline
         reindexAgent(index)
-        agents[Int(index)].routing.status = saved
+        agentsHot[Int(index)].routing.status = saved
     }
 
     /// Starts maintaining the heaps of a strategy a queue has just started to use.
@@ -197,8 +211,8 @@ extension RoutingEngine {
         let s = Int(strategy.rawValue)
         guard activeStrategyMask & (1 << s) == 0 else { return }
         activeStrategyMask |= 1 << s
-        for index in agents.indices where agents[index].routing.readyMask != 0 {
-            let agent = agents[index].routing
+        for index in agents.indices where agentsHot[index].routing.readyMask != 0 {
+            let agent = agentsHot[index].routing
             for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
                 agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)
@@ -218,20 +232,32 @@ extension RoutingEngine {
     mutating func enqueueWaiting(_ index: Int) {
         let channel = tickets[index].channel.index
         let requirement = Int(tickets[index].requirement)
-        let slot = requirement * 4 + channel
-        ticketHeaps[slot].insert(Int32(index), key: ticketKey(index), positions: &tickets)
-        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
-        if ticketHeaps[slot].count == 1 { waitingRequirements[channel].insert(requirement) }
+        let heap = requirement * 4 + channel
+        let slot = waitingSlots.take(for: index)
+        tickets[index].waitingSlot = slot
+        let key = ticketKey(index)
+        waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
+            var positions = HeapPositions(base: buffer.baseAddress!)
+            ticketHeaps[heap].insert(slot, key: key, positions: &positions)
+        }
+        ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
+        if ticketHeaps[heap].count == 1 { waitingRequirements[channel].insert(requirement) }
         if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
     }
 
     mutating func dequeueWaiting(_ index: Int) {
-        guard tickets[index].heapPosition >= 0 else { return }
+        let slot = tickets[index].waitingSlot
+        guard slot >= 0 else { return }
         let channel = tickets[index].channel.index
         let requirement = Int(tickets[index].requirement)
-        let slot = requirement * 4 + channel
-        ticketHeaps[slot].remove(Int32(index), positions: &tickets)
-        ticketTops[slot] = ticketHeaps[slot].top ?? Self.emptyTicketTop
-        if ticketHeaps[slot].isEmpty { waitingRequirements[channel].remove(requirement) }
+        let heap = requirement * 4 + channel
+        waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
+            var positions = HeapPositions(base: buffer.baseAddress!)
+            ticketHeaps[heap].remove(slot, positions: &positions)
+        }
+        waitingSlots.release(slot)
+        tickets[index].waitingSlot = -1
+        ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
+        if ticketHeaps[heap].isEmpty { waitingRequirements[channel].remove(requirement) }
     }
 }

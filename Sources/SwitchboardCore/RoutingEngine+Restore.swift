@@ -67,12 +67,11 @@ extension RoutingEngine {
             let status: AgentStatus = try readEnum(&input, "agent status")
             let sessionLost = try input.bool("session lost")
             var routing = AgentRouting(
-                status: status, sessionLost: sessionLost,
-                channelCap: SIMD4(capacity.perChannel.map { Int32(clamping: $0) }),
-                totalCap: Int32(clamping: capacity.effectiveTotal), order: 0, idleSince: 0)
-            var agent = AgentRecord(
-                id: id, name: name, skills: skills, tier: tier, capacity: capacity, autoAccept: autoAccept,
-                session: session, routing: routing)
+                channelCap: SIMD4(capacity.perChannel.map { Int32(clamping: $0) }), idleSince: 0,
+                totalCap: Int32(clamping: capacity.effectiveTotal), order: 0, status: status, sessionLost: sessionLost,
+                autoAccept: autoAccept)
+            var agent = AgentRecord(id: id, name: name, skills: skills, tier: tier, capacity: capacity, session: session)
+            var held: [Int32] = []
             agent.lostAt = try input.i64("lost at")
             agent.consecutiveMisses = try input.int("misses")
             agent.wrapUpEndsAt = try input.i64("wrap-up end")
@@ -80,14 +79,13 @@ extension RoutingEngine {
             routing.idleSince = try input.i64("idle since")
             routing.lastOfferSeq = try input.u64("last offer")
             for _ in 0..<(try input.count("agent ticket count", minimumSize: 4)) {
-                agent.tickets.append(Int32(bitPattern: try input.u32("agent ticket")))
+                held.append(Int32(bitPattern: try input.u32("agent ticket")))
             }
             guard agentNames.find(id.name) == nil else { throw .invalid(at: input.offset, "agent [\(id)] appears twice") }
             guard (1...Self.maximumTier).contains(tier) else { throw .invalid(at: input.offset, "agent [\(id)] has tier \(tier)") }
             routing.group = internGroup(skills: packSkills(skills), tier: tier)
-            agent.routing = routing
             _ = agentNames.intern(id.name)
-            appendAgent(agent)
+            appendAgent(agent, AgentHot(routing: routing, id: id, tickets: held))
         }
 
         let ticketCount = try input.count("ticket count", minimumSize: 60)
@@ -104,9 +102,9 @@ extension RoutingEngine {
             let minimumTier = try input.int("minimum tier")
             guard (1...Self.maximumTier).contains(minimumTier) else { throw .invalid(at: input.offset, "minimum tier \(minimumTier)") }
             var ticket = TicketRecord(
-                queue: Int32(queue), customer: customer, channel: channel, priority: priority,
-                ownRequirement: own, requirement: requirement, minimumTier: Int32(minimumTier),
-                createdAt: try input.i64("created"), deadline: try input.i64("deadline"))
+                createdAt: try input.i64("created"), deadline: try input.i64("deadline"),
+                queue: Int32(queue), customer: customer, ownRequirement: own, requirement: requirement,
+                channel: channel, priority: priority, minimumTier: UInt8(minimumTier))
             ticket.state = state
             ticket.owner = try input.i32("owner")
             guard ticket.owner >= -1, ticket.owner < agents.count else { throw .invalid(at: input.offset, "ticket owner \(ticket.owner)") }
@@ -120,7 +118,7 @@ extension RoutingEngine {
                 guard agent >= 0, agent < agents.count else { throw .invalid(at: input.offset, "avoided agent \(agent)") }
                 excluded.append(Exclusion(agent: agent, until: try input.i64("avoided until")))
             }
-            ticket.excludedUntil = excluded.map(\.until).max() ?? 0
+            ticket.hasExclusions = !excluded.isEmpty
             let index = tickets.count
             if !excluded.isEmpty { exclusions[Int32(index)] = excluded }
             tickets.append(ticket)
@@ -141,7 +139,7 @@ extension RoutingEngine {
             throw .invalid(at: input.offset, "\(tickets.count) tickets but the next id is \(nextTicketID)")
         }
         for agent in agents.indices {
-            for ticket in agents[agent].tickets where ticket < 0 || Int(ticket) >= tickets.count || tickets[Int(ticket)].owner != Int32(agent) {
+            for ticket in agentsHot[agent].tickets where ticket < 0 || Int(ticket) >= tickets.count || tickets[Int(ticket)].owner != Int32(agent) {
                 throw .invalid(at: input.offset, "agent [\(agents[agent].id)] holds ticket index \(ticket) it does not own")
             }
         }
@@ -178,15 +176,15 @@ extension RoutingEngine {
         func past(_ t: Int64) -> Bool { t >= 0 && t <= now }
         func future(_ t: Int64) -> Bool { t >= 0 && t <= now + year }
         guard nextAgentOrder == UInt32(agents.count) else { throw refuse("next agent order \(nextAgentOrder) for \(agents.count) agents") }
-        for (index, agent) in agents.enumerated() {
-            guard agent.routing.order == UInt32(index) else { throw refuse("agent [\(agent.id)] has order \(agent.routing.order)") }
-            guard past(agent.lostAt), past(agent.routing.idleSince), future(agent.wrapUpEndsAt) else {
+        for (index, (agent, hot)) in zip(agents, agentsHot).enumerated() {
+            guard hot.routing.order == UInt32(index) else { throw refuse("agent [\(agent.id)] has order \(hot.routing.order)") }
+            guard past(agent.lostAt), past(hot.routing.idleSince), future(agent.wrapUpEndsAt) else {
                 throw refuse("agent [\(agent.id)] has a time out of range")
             }
             guard (0..<Int(Int32.max)).contains(agent.consecutiveMisses) else { throw refuse("agent [\(agent.id)] has \(agent.consecutiveMisses) misses") }
-            guard agent.routing.lastOfferSeq <= offerSequence else { throw refuse("agent [\(agent.id)] was offered work after the last offer") }
+            guard hot.routing.lastOfferSeq <= offerSequence else { throw refuse("agent [\(agent.id)] was offered work after the last offer") }
             var load = [Int](repeating: 0, count: 4)
-            for ticket in agent.tickets where ticket >= 0 && Int(ticket) < tickets.count { load[tickets[Int(ticket)].channel.index] += 1 }
+            for ticket in hot.tickets where ticket >= 0 && Int(ticket) < tickets.count { load[tickets[Int(ticket)].channel.index] += 1 }
             for channel in Channel.allCases where load[channel.index] > agent.capacity[channel] {
                 throw refuse("agent [\(agent.id)] holds more \(channel) tickets than its capacity")
             }
@@ -202,7 +200,7 @@ extension RoutingEngine {
             switch ticket.state {
             case .offered, .assigned:
                 guard ticket.owner >= 0 else { throw refuse("ticket \(id) is \(ticket.state) but has no owner") }
-                guard agents[Int(ticket.owner)].tickets.contains(Int32(index)) else {
+                guard agentsHot[Int(ticket.owner)].tickets.contains(Int32(index)) else {
                     throw refuse("ticket \(id) is held by agent [\(agents[Int(ticket.owner)].id)] but not in its list")
                 }
                 held[Int(ticket.owner)] += 1
@@ -231,10 +229,10 @@ extension RoutingEngine {
                 }
             }
         }
-        for agent in agents.indices where held[agent] != agents[agent].tickets.count {
-            throw refuse("agent [\(agents[agent].id)] lists \(agents[agent].tickets.count) tickets but holds \(held[agent])")
+        for agent in agents.indices where held[agent] != agentsHot[agent].tickets.count {
+            throw refuse("agent [\(agents[agent].id)] lists \(agentsHot[agent].tickets.count) tickets but holds \(held[agent])")
         }
-        for agent in agents.indices where agents[agent].routing.status == .offline && !agents[agent].tickets.isEmpty {
+        for agent in agents.indices where agentsHot[agent].routing.status == .offline && !agentsHot[agent].tickets.isEmpty {
             throw refuse("agent [\(agents[agent].id)] is offline but holds tickets")
         }
     }
@@ -256,8 +254,8 @@ extension RoutingEngine {
         }
         for agent in agents.indices {
             var load = SIMD4<Int32>.zero
-            for ticket in agents[agent].tickets { load[tickets[Int(ticket)].channel.index] += 1 }
-            agents[agent].routing.load = load
+            for ticket in agentsHot[agent].tickets { load[tickets[Int(ticket)].channel.index] += 1 }
+            agentsHot[agent].routing.load = load
             reindexAgent(Int32(agent))
         }
         rebuildTimers()

@@ -47,7 +47,7 @@ extension RoutingEngine {
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
     mutating func pickTicket(forAgent index: Int32) -> Int? {
-        let routing = agents[Int(index)].routing
+        let routing = agentsHot[Int(index)].routing
         let ready = routing.readyChannels
         guard ready != 0 else { return nil }
         // Only a real search of the index counts as a decision, not "this agent is full".
@@ -87,7 +87,8 @@ extension RoutingEngine {
             }
         }
         guard best >= 0 else { return nil }
-        guard isAvoiding(Int(best)) && avoids(Int(best), agent: index) else { return Int(best) }
+        let ticket = waitingSlots[best]
+        guard isAvoiding(ticket) && avoids(ticket, agent: index) else { return ticket }
         return pickTicketAvoided(forAgent: index, ready: ready)
     }
 
@@ -95,7 +96,7 @@ extension RoutingEngine {
     /// missed it recently), so each requirement's earliest ticket that does not avoid it is
     /// looked for.
     private mutating func pickTicketAvoided(forAgent index: Int32, ready: UInt8) -> Int? {
-        let eligible = requirementsForGroup[Int(agents[Int(index)].routing.group)]
+        let eligible = requirementsForGroup[Int(agentsHot[Int(index)].routing.group)]
         var best = -1
         var bestKey = Self.emptyTicketTop.key
         var channels = ready
@@ -103,16 +104,16 @@ extension RoutingEngine {
             let channel = channels.trailingZeroBitCount
             channels &= channels - 1
             eligible.forEachCommon(with: waitingRequirements[channel]) { requirement in
-                let slot = requirement &* 4 &+ channel
-                let top = ticketTops[slot]
+                let heap = requirement &* 4 &+ channel
+                let top = ticketTops[heap]
                 guard top.key < bestKey else { return }
-                if avoids(Int(top.handle), agent: index) {
-                    if let (ticket, ticketKey) = bestNotAvoiding(slot: slot, agent: index), ticketKey < bestKey {
+                if avoids(waitingSlots[top.handle], agent: index) {
+                    if let (ticket, ticketKey) = bestNotAvoiding(heap: heap, agent: index), ticketKey < bestKey {
                         best = ticket
                         bestKey = ticketKey
                     }
                 } else {
-                    best = Int(top.handle)
+                    best = waitingSlots[top.handle]
                     bestKey = top.key
                 }
             }
@@ -120,27 +121,28 @@ extension RoutingEngine {
         return best >= 0 ? best : nil
     }
 
-    /// Whether the ticket currently avoids some agents (it was declined or missed recently).
+    /// Whether the ticket may avoid some agents (it was declined or missed recently): when
+    /// false, it avoids nobody; when true, `avoids` tells.
     @inline(__always) func isAvoiding(_ ticket: Int) -> Bool {
-        tickets[ticket].excludedUntil > now
+        tickets[ticket].hasExclusions
     }
 
     @inline(__always) func avoids(_ ticket: Int, agent: Int32) -> Bool {
         isAvoiding(ticket) && (exclusions[Int32(ticket)]?.contains { $0.agent == agent && $0.until > now } ?? false)
     }
 
-    private mutating func bestNotAvoiding(slot: Int, agent: Int32) -> (Int, TicketKey)? {
+    private mutating func bestNotAvoiding(heap: Int, agent: Int32) -> (Int, TicketKey)? {
         var aside: [IndexedHeap<TicketKey>.Entry] = []
         var found: (Int, TicketKey)?
-        while let top = ticketHeaps[slot].top {
-            if !avoids(Int(top.handle), agent: agent) {
-                found = (Int(top.handle), top.key)
+        while let top = ticketHeaps[heap].top {
+            if !avoids(waitingSlots[top.handle], agent: agent) {
+                found = (waitingSlots[top.handle], top.key)
                 break
             }
             aside.append(top)
-            _ = ticketHeaps[slot].popTop(positions: &tickets)
+            _ = ticketHeaps[heap].popTop(positions: &waitingSlots.positions)
         }
-        for entry in aside { ticketHeaps[slot].insert(entry.handle, key: entry.key, positions: &tickets) }
+        for entry in aside { ticketHeaps[heap].insert(entry.handle, key: entry.key, positions: &waitingSlots.positions) }
         return found
     }
 }
@@ -151,7 +153,12 @@ extension RoutingEngine {
     /// Finds an agent for a ticket that is queued and not in any heap: the customer's recent
     /// agent if it can take it, else the best agent; otherwise the ticket waits.
     mutating func route(_ index: Int, reason: RequeueReason?, events: inout [Event]) {
-        if let agent = affinityAgent(for: index) ?? pickAgent(forTicket: index) {
+        route(index, reason: reason, lastResolver: customers[payload: tickets[index].customer], events: &events)
+    }
+
+    /// The same, with the customer's last resolver already read (`customers[payload:]`).
+    mutating func route(_ index: Int, reason: RequeueReason?, lastResolver: Affinity, events: inout [Event]) {
+        if let agent = affinityAgent(for: index, last: lastResolver) ?? pickAgent(forTicket: index) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)
@@ -159,12 +166,11 @@ extension RoutingEngine {
         }
     }
 
-    @inline(__always) private func affinityAgent(for index: Int) -> Int32? {
-        let last = customers[payload: tickets[index].customer]
+    @inline(__always) private func affinityAgent(for index: Int, last: Affinity) -> Int32? {
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
-        guard agents[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
-              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agents[Int(agentIndex)].routing.group)),
+        guard agentsHot[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
+              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agentsHot[Int(agentIndex)].routing.group)),
               !avoids(index, agent: agentIndex)
         else { return nil }
         return agentIndex
@@ -175,7 +181,7 @@ extension RoutingEngine {
     /// the queue quietly when nobody can take it.
     mutating func reroute(_ index: Int, events: inout [Event]) {
         dequeueWaiting(index)
-        if let agent = affinityAgent(for: index) ?? pickAgent(forTicket: index) {
+        if let agent = affinityAgent(for: index, last: customers[payload: tickets[index].customer]) ?? pickAgent(forTicket: index) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)
@@ -198,20 +204,17 @@ extension RoutingEngine {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
         offerSequence &+= 1
-        agents[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
-        tickets[index].owner = agent
-        if agents[a].autoAccept {
-            setState(index, .assigned)
-            record(index, .assigned, agent: agent)
-            events.append(.ticketAssigned(id, agents[a].id))
+        agentsHot[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
+        if agentsHot[a].routing.autoAccept {
+            setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
+            events.append(.ticketAssigned(id, agentsHot[a].id))
         } else {
             let expiresAt = now + queues[Int(tickets[index].queue)].config.offerTimeoutMs
             tickets[index].offerExpiresAt = expiresAt
-            setState(index, .offered)
-            record(index, .offered, agent: agent)
+            setState(index, .offered, owner: agent, recording: .offered, agent: agent)
             timers.insert(Timer(at: expiresAt, kind: .offerExpiry, target: Int32(index)))
             if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
-            events.append(.ticketOffered(id, agents[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
+            events.append(.ticketOffered(id, agentsHot[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
         }
         if reindex { reindexAgent(agent) }
     }
@@ -223,7 +226,7 @@ extension RoutingEngine {
         let agent = tickets[index].owner
         guard agent >= 0 else { return -1 }
         let a = Int(agent)
-        agents[a].giveBack(Int32(index), channel: tickets[index].channel.index)
+        agentsHot[a].giveBack(Int32(index), channel: tickets[index].channel.index)
         tickets[index].owner = -1
         if reindex { reindexAgent(agent) }
         return agent
@@ -236,8 +239,7 @@ extension RoutingEngine {
         let holder = detach(index)
         if holder >= 0 { events.append(.ticketRevoked(TicketID(UInt64(index + 1)), agents[Int(holder)].id, reason: reason)) }
         if front { tickets[index].rank = 0 }
-        setState(index, .queued)
-        record(index, .requeued, agent: -1, detail: Int32(reason.rawValue))
+        setState(index, .queued, owner: -1, recording: .requeued, agent: -1, detail: Int32(reason.rawValue))
         route(index, reason: reason, events: &events)
     }
 }

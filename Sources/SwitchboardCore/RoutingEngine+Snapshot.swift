@@ -63,7 +63,7 @@ extension RoutingEngine {
         }
 
         out.u32(UInt32(agents.count))
-        for agent in agents {
+        for (agent, hot) in zip(agents, agentsHot) {
             out.string(agent.id.name)
             out.string(agent.name)
             writeSkills(agent.skills, &out)
@@ -71,18 +71,18 @@ extension RoutingEngine {
             for channel in Channel.allCases { out.int(agent.capacity[channel]) }
             out.bool(agent.capacity.total != nil)
             out.int(agent.capacity.total ?? 0)
-            out.bool(agent.autoAccept)
+            out.bool(hot.routing.autoAccept)
             out.string(agent.session)
-            out.u8(agent.routing.status.rawValue)
-            out.bool(agent.routing.sessionLost)
+            out.u8(hot.routing.status.rawValue)
+            out.bool(hot.routing.sessionLost)
             out.i64(agent.lostAt)
             out.int(agent.consecutiveMisses)
             out.i64(agent.wrapUpEndsAt)
-            out.u32(agent.routing.order)
-            out.i64(agent.routing.idleSince)
-            out.u64(agent.routing.lastOfferSeq)
-            out.u32(UInt32(agent.tickets.count))
-            for ticket in agent.tickets { out.u32(UInt32(ticket)) }
+            out.u32(hot.routing.order)
+            out.i64(hot.routing.idleSince)
+            out.u64(hot.routing.lastOfferSeq)
+            out.u32(UInt32(hot.tickets.count))
+            for ticket in hot.tickets { out.u32(UInt32(ticket)) }
         }
 
         out.u32(UInt32(tickets.count))

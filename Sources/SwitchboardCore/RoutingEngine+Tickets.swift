@@ -5,6 +5,9 @@ extension RoutingEngine {
         guard let queue = queueNames.find(submission.queue) else { throw .unknownQueue(submission.queue) }
         // Names seen before were checked when first seen; only new ones are checked here.
         let knownCustomer = customers.find(submission.customer)
+        // Read here, well before routing needs it: on a large floor both reads miss the cache,
+        // and the work in between hides the second miss.
+        let lastResolver = knownCustomer.map { customers[payload: $0] } ?? customers.initialPayload
         if knownCustomer == nil {
             try Self.checkText(submission.customer, "customer", maximum: Self.maximumCustomerLength, allowEmpty: false)
         }
@@ -26,28 +29,32 @@ extension RoutingEngine {
         }
         try Self.checkTier(submission.minimumTier, "minimum tier of the ticket")
 
+        let base = queues[Int(queue)].requirement
         let own: Int32
-        if submission.skills.isEmpty && submission.minimumTier == 1 {
-            own = emptyRequirement
-        } else if allKnown {
-            own = internOwnRequirement(packed: packed, count: submission.skills.count, tier: submission.minimumTier)
+        let requirement: Int32
+        if allKnown {
+            let found = submittedRequirements(packed: packed, count: submission.skills.count, tier: submission.minimumTier, base: base)
+            own = found.own
+            requirement = found.routing
         } else {
             own = internOwnRequirement(skills: submission.skills, tier: submission.minimumTier)
+            requirement = mergeRequirements(base, own: own)
         }
-        let requirement = mergeRequirements(queues[Int(queue)].requirement, own: own)
         let customer = knownCustomer ?? customers.intern(submission.customer)
         let id = nextTicketID
         nextTicketID += 1
         let index = tickets.count
+        // The "created" step goes in with the record, so the new record is written once.
+        let created = Int32(history.count)
+        history.append(HistoryRecord(at: now, kind: .created, agent: -1, detail: queue))
         tickets.append(TicketRecord(
-            queue: queue, customer: customer, channel: submission.channel, priority: submission.priority,
-            ownRequirement: own, requirement: requirement, minimumTier: Int32(submission.minimumTier),
-            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority]))
+            createdAt: now, deadline: now + queues[Int(queue)].config.sla[submission.priority],
+            queue: queue, customer: customer, ownRequirement: own, requirement: requirement, historyTail: created,
+            channel: submission.channel, priority: submission.priority, minimumTier: UInt8(submission.minimumTier)))
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
-        record(index, .created, agent: -1, detail: queue)
         events.append(.ticketCreated(TicketID(id)))
-        route(index, reason: nil, events: &events)
+        route(index, reason: nil, lastResolver: lastResolver, events: &events)
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
@@ -55,8 +62,7 @@ extension RoutingEngine {
         let agent = try actingAgent(agentID, on: index)
         guard tickets[index].state == .offered, tickets[index].owner == agent else { throw .notOffered(id, agentID) }
         agents[Int(agent)].consecutiveMisses = 0
-        setState(index, .assigned)
-        record(index, .assigned, agent: agent)
+        setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
         events.append(.ticketAssigned(id, agentID))
     }
 
@@ -86,7 +92,7 @@ extension RoutingEngine {
         var list = (exclusions[key] ?? []).filter { $0.agent != agent && $0.until > now }
         list.append(Exclusion(agent: agent, until: until))
         exclusions[key] = list
-        tickets[index].excludedUntil = list.map(\.until).max() ?? 0
+        tickets[index].hasExclusions = true
         timers.insert(Timer(at: until, kind: .cooldownEnd, target: key))
     }
 
@@ -95,13 +101,12 @@ extension RoutingEngine {
         let agent = try actingAgent(agentID, on: index)
         guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
         guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
-        detach(index, reindex: false)
-        setState(index, .resolved)
-        record(index, .resolved, agent: agent)
+        agentsHot[Int(agent)].giveBack(Int32(index), channel: tickets[index].channel.index)
+        setState(index, .resolved, owner: -1, recording: .resolved, agent: agent)
         customers[payload: tickets[index].customer] = Affinity(agent: agent, at: now)
         events.append(.ticketResolved(id, agentID))
         let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
-        if wrapUp > 0 && agents[Int(agent)].routing.status == .available {
+        if wrapUp > 0 && agentsHot[Int(agent)].routing.status == .available {
             agents[Int(agent)].wrapUpEndsAt = now + wrapUp
             timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
             changeStatus(agent, to: .wrapUp, events: &events)
@@ -131,7 +136,7 @@ extension RoutingEngine {
         }
         dequeueWaiting(index)
         release(index, reason: .escalated, passedOnBy: agentID, events: &events)
-        tickets[index].minimumTier = Int32(tier)
+        tickets[index].minimumTier = UInt8(tier)
         tickets[index].requirement = effectiveRequirement(index)
         record(index, .escalated, agent: owner, detail: Int32(tier))
         events.append(.ticketEscalated(id, tier: tier))
@@ -178,7 +183,7 @@ extension RoutingEngine {
         case .agent(let targetID):
             let receiver = try onlineAgentSlot(targetID)
             let channel = tickets[index].channel.index
-            let routing = agents[Int(receiver)].routing
+            let routing = agentsHot[Int(receiver)].routing
             guard tickets[index].owner != receiver else {
                 throw .invalidArgument("ticket [\(id)] is already with agent [\(targetID)]")
             }
@@ -188,8 +193,8 @@ extension RoutingEngine {
             }
             dequeueWaiting(index)
             let owner = detach(index)
-            agents[Int(receiver)].routing.load[channel] += 1
-            agents[Int(receiver)].tickets.append(Int32(index))
+            agentsHot[Int(receiver)].routing.load[channel] += 1
+            agentsHot[Int(receiver)].tickets.append(Int32(index))
             tickets[index].owner = receiver
             setState(index, .assigned)
             record(index, .transferredToAgent, agent: receiver)
@@ -225,7 +230,10 @@ extension RoutingEngine {
         // One access to the queue record for all its counters: each access checks that the
         // queues array is not shared.
         queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
-        if state.isClosed && tickets[index].excludedUntil != 0 { exclusions[Int32(index)] = nil }
+        if state.isClosed && tickets[index].hasExclusions {
+            exclusions[Int32(index)] = nil
+            tickets[index].hasExclusions = false
+        }
         tickets[index].state = state
     }
 
@@ -238,6 +246,23 @@ extension RoutingEngine {
             queues[old].breachedOpen -= 1
             queues[Int(queue)].breachedOpen += 1
         }
+    }
+
+    /// Moves a ticket to a new state held by `owner` and appends the step to its history, with
+    /// one write to the ticket's record: the form of `setState` and `record` for the hot path.
+    mutating func setState(_ index: Int, _ state: TicketState, owner: Int32, recording kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
+        let old = tickets[index].state
+        if old != state {
+            let breachedCloses = tickets[index].slaBreached && state.isClosed
+            queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
+            if state.isClosed && tickets[index].hasExclusions {
+            exclusions[Int32(index)] = nil
+            tickets[index].hasExclusions = false
+        }
+        }
+        let step = Int32(history.count)
+        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))
+        tickets[index].enter(state, owner: owner, step: step)
     }
 
     /// Appends a step to the ticket's history.

@@ -22,7 +22,7 @@ extension RoutingEngine {
             turnAway(target, from: agent, since: timer.at, reason: .expired, events: &events)
             agents[Int(agent)].consecutiveMisses = Swift.min(agents[Int(agent)].consecutiveMisses + 1, Int(Int32.max))
             if agents[Int(agent)].consecutiveMisses >= policy.missesBeforeAway
-                && agents[Int(agent)].routing.status == .available {
+                && agentsHot[Int(agent)].routing.status == .available {
                 changeStatus(agent, to: .away, events: &events)
             } else {
                 fill(agent, events: &events)
@@ -51,23 +51,23 @@ extension RoutingEngine {
             guard let list = exclusions[key], list.contains(where: { $0.until == timer.at }) else { return }
             let remaining = list.filter { $0.until > now }
             exclusions[key] = remaining.isEmpty ? nil : remaining
-            tickets[target].excludedUntil = remaining.map(\.until).max() ?? 0
+            tickets[target].hasExclusions = !remaining.isEmpty
             // The agent it stopped avoiding may be free now; the ticket may go to it.
             if tickets[target].state == .queued { reroute(target, events: &events) }
 
         case .wrapUpEnd:
-            guard agents[target].routing.status == .wrapUp, agents[target].wrapUpEndsAt == timer.at else { return }
+            guard agentsHot[target].routing.status == .wrapUp, agents[target].wrapUpEndsAt == timer.at else { return }
             changeStatus(timer.target, to: .available, events: &events)
 
         case .realTimeGraceEnd:
-            guard agents[target].routing.sessionLost, agents[target].lostAt + policy.realTimeGraceMs == timer.at else { return }
-            for ticket in agents[target].tickets where tickets[Int(ticket)].channel.isRealTime {
+            guard agentsHot[target].routing.sessionLost, agents[target].lostAt + policy.realTimeGraceMs == timer.at else { return }
+            for ticket in agentsHot[target].tickets where tickets[Int(ticket)].channel.isRealTime {
                 requeue(Int(ticket), reason: .sessionLost, front: true, events: &events)
             }
 
         case .asyncGraceEnd:
-            guard agents[target].routing.sessionLost, agents[target].lostAt + policy.asyncGraceMs == timer.at else { return }
-            for ticket in agents[target].tickets {
+            guard agentsHot[target].routing.sessionLost, agents[target].lostAt + policy.asyncGraceMs == timer.at else { return }
+            for ticket in agentsHot[target].tickets {
                 let realTime = tickets[Int(ticket)].channel.isRealTime
                 requeue(Int(ticket), reason: .sessionLost, front: realTime, events: &events)
             }
@@ -86,12 +86,12 @@ extension RoutingEngine {
         case .cooldownEnd:
             return exclusions[timer.target]?.contains { $0.until == timer.at } ?? false
         case .wrapUpEnd:
-            return agents[target].routing.status == .wrapUp && agents[target].wrapUpEndsAt == timer.at
+            return agentsHot[target].routing.status == .wrapUp && agents[target].wrapUpEndsAt == timer.at
         case .realTimeGraceEnd:
-            return agents[target].routing.sessionLost && agents[target].lostAt + policy.realTimeGraceMs == timer.at
-                && agents[target].tickets.contains { tickets[Int($0)].channel.isRealTime }
+            return agentsHot[target].routing.sessionLost && agents[target].lostAt + policy.realTimeGraceMs == timer.at
+                && agentsHot[target].tickets.contains { tickets[Int($0)].channel.isRealTime }
         case .asyncGraceEnd:
-            return agents[target].routing.sessionLost && agents[target].lostAt + policy.asyncGraceMs == timer.at
+            return agentsHot[target].routing.sessionLost && agents[target].lostAt + policy.asyncGraceMs == timer.at
         }
     }
 
@@ -140,10 +140,10 @@ extension RoutingEngine {
             }
         }
         for index in agents.indices {
-            if agents[index].routing.status == .wrapUp {
+            if agentsHot[index].routing.status == .wrapUp {
                 timers.insert(Timer(at: agents[index].wrapUpEndsAt, kind: .wrapUpEnd, target: Int32(index)))
             }
-            if agents[index].routing.sessionLost { scheduleGraceTimers(Int32(index)) }
+            if agentsHot[index].routing.sessionLost { scheduleGraceTimers(Int32(index)) }
         }
     }
 }

@@ -138,13 +138,13 @@ extension RoutingEngine {
     /// name instead of looking the name up.
     @inline(__always) func actingAgent(_ id: AgentID, on ticket: Int) throws(EngineError) -> Int32 {
         let owner = tickets[ticket].owner
-        if owner >= 0 && agents[Int(owner)].id == id { return owner }
+        if owner >= 0 && agentsHot[Int(owner)].id == id { return owner }
         return try agentSlot(id)
     }
 
     @inline(__always) func onlineAgentSlot(_ id: AgentID) throws(EngineError) -> Int32 {
         let index = try agentSlot(id)
-        guard agents[Int(index)].routing.status != .offline else { throw .agentOffline(id) }
+        guard agentsHot[Int(index)].routing.status != .offline else { throw .agentOffline(id) }
         return index
     }
 

@@ -29,6 +29,8 @@ public struct RoutingEngine: Sendable {
     var skillNames = StringInterner()
     /// Agents by id; `agentNames` gives ids to login names in the same order.
     var agents: [AgentRecord] = []
+    /// The part of each agent the hot path touches, by the same ids.
+    var agentsHot: [AgentHot] = []
     var agentNames = StringInterner()
     /// Ticket `id` lives at index `id - 1` of `tickets` and `ticketSubjects`.
     var tickets = SegmentedArray<TicketRecord>()
@@ -49,9 +51,13 @@ public struct RoutingEngine: Sendable {
     var ownRequirements: [RequirementKey] = []
     var ownRequirementIndex: [RequirementKey: Int32] = [:]
     /// Own requirements of at most four skills, by their packed form: no allocation to look up.
-    var compactOwnRequirements = PairTable()
+    var compactOwnRequirements = PairTable<Int32>()
     /// Routing requirements by (base requirement, own requirement) ids.
-    var mergedRequirements = PairTable()
+    var mergedRequirements = PairTable<Int32>()
+    /// Own and routing requirements of submits naming up to four known skills, by the skills
+    /// as submitted (packed, in their order) with the tier and the queue's requirement: a
+    /// submit seen before costs one look-up. A cache of the two tables above.
+    var submittedRequirements = PairTable<SubmittedRequirements>()
     var groups: [AgentGroup] = []
     var groupIndex: [RequirementKey: Int32] = [:]
     /// Per requirement: the groups able to serve it.
@@ -64,11 +70,14 @@ public struct RoutingEngine: Sendable {
     var agentHeaps: [IndexedHeap<AgentKey>] = []
     /// The top of each agent heap, and which groups have someone ready, per table.
     var groupTops = GroupTops()
-    /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer.
+    /// `ticketHeaps[requirement * 4 + channel]`: waiting tickets not on offer, by their slot
+    /// in `waitingSlots`.
     var ticketHeaps: [IndexedHeap<TicketKey>] = []
     /// The top of each ticket heap, in the same order: choosing a ticket reads one flat array
     /// instead of following each heap to its own storage.
     var ticketTops: [IndexedHeap<TicketKey>.Entry] = []
+    /// The slots of the tickets in `ticketHeaps`, with their positions there.
+    var waitingSlots = WaitingSlots()
     /// Where each agent sits in its group's heaps: `agentHeapPositions[agent * 16 + strategy * 4
     /// + channel]`, -1 when absent. Kept apart from the agent records so that moving an agent
     /// in a heap writes plain integers through one pointer.

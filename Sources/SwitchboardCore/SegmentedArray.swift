@@ -47,7 +47,9 @@ struct SegmentedArray<Element> {
         return storage.chunks[chunk] + offset
     }
 
-    mutating func append(_ element: Element) {
+    /// Inlined: every submit and state change appends (a ticket, its subject, a history step),
+    /// and a call kept values in memory around it.
+    @inline(__always) mutating func append(_ element: Element) {
         makeUnique()
         let index = storage.count
         let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
@@ -57,7 +59,7 @@ struct SegmentedArray<Element> {
             storage.makeChunkUnique(chunk)
         }
         (storage.chunks[chunk] + offset).initialize(to: element)
-        storage.owners[chunk].count = offset + 1
+        storage.setInitialized(offset + 1, inChunk: chunk)
         storage.count = index + 1
     }
 
@@ -95,24 +97,50 @@ struct SegmentedArray<Element> {
     /// like an array's buffer. That uniqueness is what rules out overlapping accesses, so the
     /// per-access dynamic exclusivity checks of class properties (a runtime call each) are
     /// turned off.
+    ///
+    /// The owners sit in memory of this storage's own, never shared with a copy (a copy
+    /// retains every chunk into memory of its own): checking that a chunk is not shared is then
+    /// one reference-count check, where an `Array` of owners first checked its own buffer.
     private final class Storage {
         @exclusivity(unchecked) var chunks: [UnsafeMutablePointer<Element>] = []
-        @exclusivity(unchecked) var owners: [Chunk] = []
+        @exclusivity(unchecked) private var owners: UnsafeMutablePointer<Chunk>
+        @exclusivity(unchecked) private var ownerCapacity: Int
         @exclusivity(unchecked) var count = 0
+
+        init(ownerCapacity: Int = 8) {
+            self.ownerCapacity = ownerCapacity
+            owners = UnsafeMutablePointer<Chunk>.allocate(capacity: ownerCapacity)
+        }
+
+        deinit {
+            owners.deinitialize(count: chunks.count)
+            owners.deallocate()
+        }
 
         /// A copy that shares every chunk.
         func copy() -> Storage {
-            let copy = Storage()
+            let copy = Storage(ownerCapacity: ownerCapacity)
+            copy.owners.initialize(from: owners, count: chunks.count)
             copy.chunks = chunks
-            copy.owners = owners
             copy.count = count
             return copy
         }
 
         func addChunk(_ chunk: Chunk) {
-            owners.append(chunk)
+            let used = chunks.count
+            if used == ownerCapacity {
+                let grown = UnsafeMutablePointer<Chunk>.allocate(capacity: ownerCapacity * 2)
+                grown.moveInitialize(from: owners, count: used)
+                owners.deallocate()
+                owners = grown
+                ownerCapacity *= 2
+            }
+            (owners + used).initialize(to: chunk)
             chunks.append(chunk.base)
         }
+
+        /// Records how many elements of chunk `index` are initialized.
+        @inline(__always) func setInitialized(_ count: Int, inChunk index: Int) { owners[index].count = count }
 
         /// Gives this storage a chunk of its own before it writes to one another copy shares.
         @inline(__always) func makeChunkUnique(_ chunk: Int) {

@@ -9,6 +9,6 @@ extension RoutingEngine {
     /// The tickets (by index) in the waiting heaps, once per heap that holds them: a queued
     /// ticket must be listed exactly once, any other not at all.
     func probeWaitingTickets() -> [Int] {
-        ticketHeaps.flatMap { heap in heap.entries.map { Int($0.handle) } }
+        ticketHeaps.flatMap { heap in heap.entries.map { waitingSlots[$0.handle] } }
     }
 }
