@@ -1,3 +1,5 @@
+import Synchronization
+
 /// An array that grows in fixed chunks: appending never copies what is already stored, so a
 /// floor with millions of tickets never stalls on one big reallocation.
 ///
@@ -8,7 +10,10 @@
 /// Copies share chunks, and a chunk is copied only when a copy writes to it: a node snapshots
 /// a copy of the engine while it goes on routing, and copying every chunk at the first write
 /// after the copy (tens of megabytes for a large floor) held up the node's loop for tens of
-/// milliseconds; now each write pays for at most its own 4 MiB chunk, once.
+/// milliseconds; now each write pays for at most its own 4 MiB chunk, once. Appending copies
+/// nothing when this copy holds the shared chunk's end: the element goes past what every other
+/// copy can see (subjects and history are only ever appended to, so after a snapshot's copy
+/// their chunks were copied for nothing, a retain per subject).
 ///
 /// A chunk is 4 MiB (two huge pages; see `ChunkMemory`), so it holds 4 MiB / stride elements:
 /// a constant per element type, so finding an element divides by a constant (a multiply).
@@ -31,7 +36,7 @@ struct SegmentedArray<Element> {
         @inline(__always) unsafeMutableAddress {
             makeUnique()
             let (chunk, offset) = position(of: index)
-            storage.makeChunkUnique(chunk)
+            storage.makeChunkUnique(chunk, keeping: Swift.min(Self.chunkSize, storage.count - chunk * Self.chunkSize))
             return storage.chunks[chunk] + offset
         }
     }
@@ -55,8 +60,8 @@ struct SegmentedArray<Element> {
         let (chunk, offset) = index.quotientAndRemainder(dividingBy: Self.chunkSize)
         if offset == 0 {
             storage.addChunk(Chunk(number: chunk))
-        } else {
-            storage.makeChunkUnique(chunk)
+        } else if !storage.claimEnd(ofChunk: chunk, at: offset) {
+            storage.makeChunkUnique(chunk, keeping: offset)
         }
         (storage.chunks[chunk] + offset).initialize(to: element)
         storage.setInitialized(offset + 1, inChunk: chunk)
@@ -68,10 +73,13 @@ struct SegmentedArray<Element> {
     }
 
     /// One chunk's memory and how many of its elements are initialized; shared by every copy
-    /// of the array that has not written to it since the copy was made.
+    /// of the array that has not written to it since the copy was made. Copies sharing a chunk
+    /// may be on different threads (a snapshot's copy is encoded on its own), and the one
+    /// holding the chunk's end appends past it: `initialized` is atomic, and claiming the end
+    /// is a compare-and-exchange, so two copies never both append in place.
     private final class Chunk {
         let base: UnsafeMutablePointer<Element>
-        @exclusivity(unchecked) var count = 0
+        let initialized = Atomic<Int>(0)
 
         /// A new, empty chunk: on huge pages from the second chunk on.
         init(number: Int) {
@@ -79,15 +87,16 @@ struct SegmentedArray<Element> {
                 .bindMemory(to: Element.self, capacity: SegmentedArray.chunkSize)
         }
 
-        /// A copy of `other`, which is chunk `number`.
-        convenience init(copying other: Chunk, number: Int) {
+        /// A copy of the first `count` elements of `other`, which is chunk `number`: what the
+        /// copying array holds of it (another copy may have appended more in place).
+        convenience init(copying other: Chunk, count: Int, number: Int) {
             self.init(number: number)
-            base.initialize(from: other.base, count: other.count)
-            count = other.count
+            base.initialize(from: other.base, count: count)
+            initialized.store(count, ordering: .relaxed)
         }
 
         deinit {
-            base.deinitialize(count: count)
+            base.deinitialize(count: initialized.load(ordering: .acquiring))
             ChunkMemory.deallocate(UnsafeMutableRawPointer(base), byteCount: SegmentedArray.chunkBytes)
         }
     }
@@ -140,12 +149,34 @@ struct SegmentedArray<Element> {
         }
 
         /// Records how many elements of chunk `index` are initialized.
-        @inline(__always) func setInitialized(_ count: Int, inChunk index: Int) { owners[index].count = count }
+        @inline(__always) func setInitialized(_ count: Int, inChunk index: Int) {
+            owners[index].initialized.store(count, ordering: .releasing)
+        }
 
-        /// Gives this storage a chunk of its own before it writes to one another copy shares.
-        @inline(__always) func makeChunkUnique(_ chunk: Int) {
+        /// Whether this storage may append at `offset` of chunk `index` without a copy: the
+        /// chunk is its own, or it is shared and `offset` is its end, which this storage then
+        /// claims (every other copy holds fewer of its elements, or appends after copying it).
+        @inline(__always) func claimEnd(ofChunk index: Int, at offset: Int) -> Bool {
+            if isKnownUniquelyReferenced(&owners[index]) {
+                // Alone now, it may still hold elements a copy appended in place and then let
+                // go of: past this storage's end, they are nobody's.
+                let chunk = owners[index]
+                let stale = chunk.initialized.load(ordering: .relaxed) - offset
+                if stale > 0 {
+                    (chunk.base + offset).deinitialize(count: stale)
+                    chunk.initialized.store(offset, ordering: .relaxed)
+                }
+                return true
+            }
+            return owners[index].initialized.compareExchange(
+                expected: offset, desired: offset + 1, ordering: .acquiringAndReleasing).exchanged
+        }
+
+        /// Gives this storage a chunk of its own, with the first `count` elements (the ones it
+        /// holds), before it writes to one another copy shares.
+        @inline(__always) func makeChunkUnique(_ chunk: Int, keeping count: Int) {
             if !isKnownUniquelyReferenced(&owners[chunk]) {
-                let own = Chunk(copying: owners[chunk], number: chunk)
+                let own = Chunk(copying: owners[chunk], count: count, number: chunk)
                 owners[chunk] = own
                 chunks[chunk] = own.base
             }
@@ -155,5 +186,7 @@ struct SegmentedArray<Element> {
 
 /// Safe to send when its elements are: a storage shared by several values (and so possibly
 /// by several threads) is never mutated, because every mutation first makes the storage
-/// unique (`makeUnique`), exactly as `Array` does with its buffer.
+/// unique (`makeUnique`), exactly as `Array` does with its buffer. A chunk may stay shared
+/// while one copy appends to it, but only past the elements every other copy holds, after
+/// claiming its end atomically (`claimEnd`); the others read and copy only what they hold.
 extension SegmentedArray: @unchecked Sendable where Element: Sendable {}

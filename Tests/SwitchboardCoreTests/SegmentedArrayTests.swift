@@ -43,4 +43,77 @@ import Testing
         copy.append("more")
         #expect(copy.count == Self.perChunk + 4)
     }
+
+    @Test func copiesThatBothAppendToASharedChunkKeepTheirOwnElements() {
+        var first = Self.filled(10)
+        var second = first
+        first.append("first's 10")  // first claims the shared chunk's end: in place
+        second.append("second's 10")  // second holds fewer than the chunk: copies, then appends
+        first.append("first's 11")
+        second.append("second's 11")
+        #expect((0..<12).map { first[$0] } == (0..<10).map { "element \($0)" } + ["first's 10", "first's 11"])
+        #expect((0..<12).map { second[$0] } == (0..<10).map { "element \($0)" } + ["second's 10", "second's 11"])
+    }
+
+    @Test func aCopyLeftAloneWithElementsAppendedPastItsEndAppendsOverThemCleanly() {
+        var kept = Self.filled(5)
+        do {
+            var other = kept
+            other.append("appended in place by the other")
+            other.append("and another")
+        }
+        // The other copy is gone: the chunk is kept's alone, with two elements past its end.
+        kept.append("kept's own 5")
+        #expect(kept.count == 6)
+        #expect(kept[5] == "kept's own 5")
+    }
+
+    /// Counts live instances, so that a leaked or doubly released element shows.
+    final class Tracked {
+        nonisolated(unsafe) static var live = 0
+        let value: Int
+        init(_ value: Int) { self.value = value; Tracked.live += 1 }
+        deinit { Tracked.live -= 1 }
+    }
+
+    @Test func randomCopiesWritesAndAppendsMatchArraysAndReleaseEveryElement() {
+        let seed: UInt64 = 0x5EED_A11E
+        var random = SplitMix64(seed: seed)
+        let before = Tracked.live
+        do {
+            // A handful of copies, each checked against an Array given the same operations.
+            var arrays: [SegmentedArray<Tracked>] = [SegmentedArray()]
+            var models: [[Int]] = [[]]
+            var next = 0
+            for step in 0..<20_000 {
+                let pick = Int((random.next() % UInt64(arrays.count)))
+                switch random.next() % 10 {
+                case 0 where arrays.count < 6:
+                    arrays.append(arrays[pick])
+                    models.append(models[pick])
+                case 1 where arrays.count > 1:
+                    arrays.remove(at: pick)
+                    models.remove(at: pick)
+                case 2 where !models[pick].isEmpty:
+                    let index = Int((random.next() % UInt64(models[pick].count)))
+                    next += 1
+                    arrays[pick][index] = Tracked(next)
+                    models[pick][index] = next
+                default:
+                    next += 1
+                    arrays[pick].append(Tracked(next))
+                    models[pick].append(next)
+                }
+                if step % 997 == 0 || step == 19_999 {
+                    for (array, model) in zip(arrays, models) {
+                        guard array.count == model.count, array.indices.allSatisfy({ array[$0].value == model[$0] }) else {
+                            Issue.record("seed \(seed): step \(step): a copy differs from its model")
+                            return
+                        }
+                    }
+                }
+            }
+        }
+        #expect(Tracked.live == before, "seed \(seed): every element released once")
+    }
 }
