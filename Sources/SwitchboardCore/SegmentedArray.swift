@@ -36,7 +36,7 @@ struct SegmentedArray<Element> {
         @inline(__always) unsafeMutableAddress {
             makeUnique()
             let (chunk, offset) = position(of: index)
-            storage.makeChunkUnique(chunk, keeping: Swift.min(Self.chunkSize, storage.count - chunk * Self.chunkSize))
+            storage.makeChunkUnique(chunk)
             return storage.chunks[chunk] + offset
         }
     }
@@ -61,7 +61,7 @@ struct SegmentedArray<Element> {
         if offset == 0 {
             storage.addChunk(Chunk(number: chunk))
         } else if !storage.claimEnd(ofChunk: chunk, at: offset) {
-            storage.makeChunkUnique(chunk, keeping: offset)
+            storage.makeChunkUnique(chunk)
         }
         (storage.chunks[chunk] + offset).initialize(to: element)
         storage.setInitialized(offset + 1, inChunk: chunk)
@@ -160,26 +160,32 @@ struct SegmentedArray<Element> {
             if isKnownUniquelyReferenced(&owners[index]) {
                 // Alone now, it may still hold elements a copy appended in place and then let
                 // go of: past this storage's end, they are nobody's.
-                let chunk = owners[index]
-                let stale = chunk.initialized.load(ordering: .relaxed) - offset
-                if stale > 0 {
-                    (chunk.base + offset).deinitialize(count: stale)
-                    chunk.initialized.store(offset, ordering: .relaxed)
-                }
+                if owners[index].initialized.load(ordering: .relaxed) != offset { dropStale(ofChunk: index, from: offset) }
                 return true
             }
             return owners[index].initialized.compareExchange(
                 expected: offset, desired: offset + 1, ordering: .acquiringAndReleasing).exchanged
         }
 
-        /// Gives this storage a chunk of its own, with the first `count` elements (the ones it
-        /// holds), before it writes to one another copy shares.
-        @inline(__always) func makeChunkUnique(_ chunk: Int, keeping count: Int) {
-            if !isKnownUniquelyReferenced(&owners[chunk]) {
-                let own = Chunk(copying: owners[chunk], count: count, number: chunk)
-                owners[chunk] = own
-                chunks[chunk] = own.base
-            }
+        @inline(never) private func dropStale(ofChunk index: Int, from offset: Int) {
+            let chunk = owners[index]
+            let stale = chunk.initialized.load(ordering: .relaxed) - offset
+            guard stale > 0 else { return }
+            (chunk.base + offset).deinitialize(count: stale)
+            chunk.initialized.store(offset, ordering: .relaxed)
+        }
+
+        /// Gives this storage a chunk of its own, with the elements of it this storage holds,
+        /// before it writes to one another copy shares.
+        @inline(__always) func makeChunkUnique(_ chunk: Int) {
+            if !isKnownUniquelyReferenced(&owners[chunk]) { copyChunk(chunk) }
+        }
+
+        @inline(never) private func copyChunk(_ chunk: Int) {
+            let held = Swift.min(SegmentedArray.chunkSize, count - chunk * SegmentedArray.chunkSize)
+            let own = Chunk(copying: owners[chunk], count: held, number: chunk)
+            owners[chunk] = own
+            chunks[chunk] = own.base
         }
     }
 }
