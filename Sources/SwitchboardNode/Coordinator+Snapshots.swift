@@ -42,24 +42,22 @@ extension Coordinator {
         let log = self.log
         backgroundSnapshot = Task.detached {
             // Encoding and writing run at idle priority: see `IdlePriorityThread`.
-            let outcome = await IdlePriorityThread.run(named: "switchboard-snap") { () -> Result<(bytes: Int, encodeMs: Double), SnapshotFailure> in
-                let start = ContinuousClock.now
-                let bytes = engine.snapshot()
-                let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
-                do {
+            let outcome = await IdlePriorityThread.run(named: "switchboard-snap") { () -> Result<(bytes: Int, encodeMs: Double), any Error> in
+                Result {
+                    let start = ContinuousClock.now
+                    let bytes = engine.snapshot()
+                    let encodeMs = Coordinator.milliseconds(ContinuousClock.now - start)
                     try Coordinator.store(bytes, index: index, configuration: configuration)
-                    return .success((bytes.count, encodeMs))
-                } catch {
-                    return .failure(SnapshotFailure(description: "\(error)"))
+                    return (bytes.count, encodeMs)
                 }
             }
             switch outcome {
             case .success(let written):
-                let pause = await self.snapshotDone(at: index, bytes: written.bytes, mark: mark)
+                let pause = await self.snapshotDone((index, written.bytes, mark))
                 log.info("snapshot [\(index)] bytes [\(written.bytes)] encoded off the loop in [\(String(format: "%.1f", written.encodeMs)) ms] longest batch meanwhile [\(String(format: "%.2f", pause)) ms]")
-            case .failure(let failure):
-                log.error("snapshot [\(index)] failed: \(failure)")
-                await self.snapshotDone(at: nil, bytes: 0, mark: mark)
+            case .failure(let error):
+                log.error("snapshot [\(index)] failed: \(error)")
+                await self.snapshotDone(nil)
             }
         }
     }
@@ -81,13 +79,15 @@ extension Coordinator {
     }
 
     /// - Returns: the longest batch applied while the snapshot ran, in milliseconds.
+    /// - Parameter written: the snapshot stored (its index, size and schedule mark), or nil
+    ///   when it failed.
     @discardableResult
-    private func snapshotDone(at index: UInt64?, bytes: Int, mark: Int) -> Double {
+    private func snapshotDone(_ written: (index: UInt64, bytes: Int, mark: Int)?) -> Double {
         snapshotting = false
         lastSnapshotPauseMs = longestBatchDuringSnapshotMs
-        if let index {
-            snapshotIndex = max(snapshotIndex, index)
-            snapshotSchedule.written(bytes: bytes, mark: mark)
+        if let written {
+            snapshotIndex = max(snapshotIndex, written.index)
+            snapshotSchedule.written(bytes: written.bytes, mark: written.mark)
         }
         return lastSnapshotPauseMs
     }
@@ -108,9 +108,4 @@ extension Coordinator {
         return .ok([.init("index", String(snapshot.index)), .init("bytes", String(snapshot.bytes.count)),
                     .init("pause_ms", String(format: "%.1f", snapshot.pauseMs))])
     }
-}
-
-/// Why a background snapshot was not stored, carried back from its thread.
-struct SnapshotFailure: Error, CustomStringConvertible {
-    let description: String
 }
