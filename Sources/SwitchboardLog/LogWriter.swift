@@ -4,51 +4,45 @@ import SwitchboardProtocol
 
 /// Appends records to a log directory from any thread, with group commit.
 ///
-/// Under `.always`, callers encode their records and queue them under a lock; one dedicated
-/// thread takes everything queued, writes it with one `write` per segment, syncs once, then
-/// completes the whole batch. Appends that arrive while a sync is running make the next batch.
+/// Appends are written on the caller's thread, under a lock: the records are encoded into one
+/// buffer and written with one `write` (two at a segment rollover). What happens next depends
+/// on the policy:
+/// - `.always`: the append returns once an `fdatasync` that began after its write has finished.
+///   One caller at a time syncs, outside the lock; callers that wrote meanwhile wait for it to
+///   end and one of them syncs everything they wrote with one more (group commit). A single
+///   caller that appends a batch per turn of its loop, as the node does, gets one sync per batch
+///   and no hand-off to another thread and back: on two cores that hand-off, not the disk, was
+///   most of the tail (a sync takes 60–70 µs on the development machine's disk).
+/// - `.interval`: the append returns once written to the OS; a thread of the writer's syncs
+///   every interval while there are unsynced writes, outside the lock.
+/// - `.never`: the append returns once written; syncs happen only at rollover and close.
 ///
-/// Under `.interval` and `.never` nothing waits for the disk, so appends are written on the
-/// caller's thread (`appendNow`, and the completion-based `append`, which then completes at
-/// once): no hand-off to another thread and back on the hot path. The thread only syncs, every
-/// interval, outside the lock, and at `close()`.
-///
-/// A failed write or sync stops the writer for good: every pending and later append fails
-/// with `LogWriterError.failed`, naming the file and errno.
+/// A failed write or sync stops the writer for good: every waiting and later append fails with
+/// `LogWriterError.failed`, naming the file and errno.
 ///
 /// Open a writer only after `LogRecovery.recover` on the same directory, at `lastIndex + 1`,
-/// and only one per directory. Call `close()` when done: the writer thread keeps the writer alive
-/// until then.
-// @unchecked Sendable: `queue`, `nextIndex`, `failure`, `closing`, `finished`, `syncing`, `writes`, `inlineRecords` and
-// `onFailure` are only touched with `condition` locked. `fd`, `path`, `segmentBytes`, `headerBytes`,
-// `dirty` and `lastSync`: under `.always` only on the writer thread (and in `init`, before the thread
-// starts); under the inline policies only with `condition` locked (the sync thread copies `fd` and
-// `path` under the lock and calls fdatasync outside it, with `syncing` set, so that no rollover
-// closes the descriptor meanwhile). `counters` is a Mutex of its own.
+/// and only one per directory. Call `close()` when done: the writer's thread keeps the writer
+/// alive until then.
+// @unchecked Sendable: every stored property but `counters` (a Mutex of its own) and the
+// constants is only touched with `condition` locked. The one thing done outside the lock is an
+// fdatasync on a copy of `fd`, with `syncing` set, so that no rollover or close closes that
+// descriptor meanwhile.
 public final class LogWriter: @unchecked Sendable {
-    private struct Pending {
-        /// The index of the first record in `bytes`.
-        var firstIndex: UInt64
-        /// The index of the last record in `bytes`, reported to `completion`.
-        var index: UInt64
-        var bytes: [UInt8]
-        var completion: @Sendable (Result<UInt64, LogWriterError>) -> Void
-    }
-
     private let directory: String
     private let options: LogWriterOptions
     private let condition = NSCondition()
-    private var queue: [Pending] = []
     private var nextIndex: UInt64
+    /// Every record up to this index is synced (`.always`).
+    private var syncedIndex: UInt64
     private var failure: LogIOError?
     private var closing = false
     private var finished = false
     private let counters = Mutex(LogWriterStatistics())
-    /// Inline policies: a background sync is running on `fd`.
+    /// A sync is running on `fd`, outside the lock.
     private var syncing = false
-    /// Inline policies: writes so far, so a sync knows whether a write came after it began.
+    /// Writes so far, so a sync knows whether a write came after it began.
     private var writes = 0
-    /// Called once if a background sync fails (inline policies), where no append is waiting to
+    /// Called once if a background sync fails (`.interval`), where no append is waiting to
     /// hear of it.
     private var onFailure: (@Sendable (LogWriterError) -> Void)?
 
@@ -74,10 +68,9 @@ public final class LogWriter: @unchecked Sendable {
         self.directory = directory
         self.options = options
         self.nextIndex = nextIndex
+        syncedIndex = nextIndex - 1
         try openSegment(firstIndex: nextIndex)
-        let thread = Thread { [self] in
-            if self.writesInline { self.runSyncs() } else { self.run() }
-        }
+        let thread = Thread { [self] in self.runSyncs() }
         thread.name = "switchboard-log-writer"
         thread.start()
     }
@@ -87,11 +80,7 @@ public final class LogWriter: @unchecked Sendable {
         counters.withLock { $0 }
     }
 
-    /// Whether appends are written on the caller's thread (the `.interval` and `.never`
-    /// policies): `appendNow` may be used, and completions run before `append` returns.
-    public var writesInline: Bool { options.fsync != .always }
-
-    /// Sets what to call if a background sync fails (inline policies); appends after it throw.
+    /// Sets what to call if a background sync fails (`.interval`); appends after it throw.
     public func onBackgroundFailure(_ handler: @escaping @Sendable (LogWriterError) -> Void) {
         condition.lock()
         onFailure = handler
@@ -100,18 +89,19 @@ public final class LogWriter: @unchecked Sendable {
 
     // MARK: - Appending
 
-    /// Queues a record; `completion` runs on the writer thread with its index once it is written
-    /// (and synced, under `.always`), or with the error that stopped it.
+    /// Appends a record; `completion` runs on the caller's thread, before this returns, with its
+    /// index once it is as durable as the policy makes it, or with the error that stopped the
+    /// writer.
     public func append(term: UInt64, payload: [UInt8], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
         append(term: term, payloads: [payload], completion: completion)
     }
 
-    /// Queues several records under one lock, in order; `completion` runs once, on the writer
-    /// thread, with the index of the last once all are written (and synced, under `.always`),
-    /// or with the error that stopped the writer. A batch is atomic in the queue, not on disk:
-    /// a crash may keep a prefix of it, never a record without those before it.
+    /// Appends several records, in order, and runs `completion` once (on the caller's thread,
+    /// before this returns) with the index of the last, or with the error that stopped the
+    /// writer. A batch is written with one write, but is not atomic on disk: a crash may keep a
+    /// prefix of it, never a record without those before it.
     ///
-    /// A payload the format cannot hold fails the whole batch, and nothing of it is queued.
+    /// A payload the format cannot hold fails the whole batch, and nothing of it is written.
     public func append(term: UInt64, payloads: [[UInt8]], completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
         append(term: term, payloads: LogPayloads(payloads), completion: completion)
     }
@@ -119,37 +109,14 @@ public final class LogWriter: @unchecked Sendable {
     /// `append(term:payloads:completion:)` with the payloads in one buffer.
     public func append(term: UInt64, payloads: LogPayloads, completion: @escaping @Sendable (Result<UInt64, LogWriterError>) -> Void) {
         guard !payloads.isEmpty else { return }
-        if writesInline {
-            return completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: payloads) })
-        }
-        var bytes: [UInt8] = []
-        condition.lock()
-        if let failure {
-            condition.unlock()
-            return completion(.failure(.failed(failure)))
-        }
-        if closing {
-            condition.unlock()
-            return completion(.failure(.closed))
-        }
-        let first = nextIndex
-        do {
-            try Self.encode(payloads, term: term, first: first, into: &bytes)
-        } catch {
-            condition.unlock()
-            return completion(.failure(error))
-        }
-        nextIndex += UInt64(payloads.count)
-        queue.append(Pending(firstIndex: first, index: nextIndex - 1, bytes: bytes, completion: completion))
-        condition.signal()
-        condition.unlock()
+        completion(Result { () throws(LogWriterError) in try appendNow(term: term, payloads: payloads) })
     }
 
-    /// Writes records now, on the caller's thread, and returns the index of the last: under the
-    /// inline policies they are then as durable as the policy makes them (in the page cache,
-    /// synced within the interval). A bad payload fails the whole batch and writes nothing.
+    /// Writes records now, on the caller's thread, and returns the index of the last once they
+    /// are as durable as the policy makes them: synced (`.always`), or in the page cache and
+    /// synced within the interval (`.interval`). A bad payload fails the whole batch and
+    /// writes nothing.
     ///
-    /// - Precondition: `writesInline`.
     /// - Throws: `LogWriterError`; after a failed write or sync every later call throws too.
     public func appendNow(term: UInt64, payloads: [[UInt8]]) throws(LogWriterError) -> UInt64 {
         try appendNow(term: term, payloads: LogPayloads(payloads))
@@ -157,11 +124,10 @@ public final class LogWriter: @unchecked Sendable {
 
     /// `appendNow(term:payloads:)` with the payloads in one buffer.
     public func appendNow(term: UInt64, payloads: LogPayloads) throws(LogWriterError) -> UInt64 {
-        precondition(writesInline, "appendNow is for the interval and never policies; .always goes through the writer thread")
         condition.lock()
         defer { condition.unlock() }
-        // The records of the last inline append are kept (under the lock) as this one's buffer:
-        // a new array per batch was an allocation, and its growth more.
+        // The records of the last append are kept (under the lock) as this one's buffer: a new
+        // array per batch was an allocation, and its growth more.
         var bytes: [UInt8] = []
         swap(&bytes, &inlineRecords)
         defer { if bytes.capacity <= 1 << 20 { swap(&bytes, &inlineRecords) } }
@@ -173,17 +139,19 @@ public final class LogWriter: @unchecked Sendable {
             try Self.encode(payloads, term: term, first: first, into: &bytes)
             let rollover = segmentBytes > headerBytes && segmentBytes + bytes.count > options.segmentSize
             if rollover && syncing {
-                // The sync thread holds this descriptor. Waiting lets go of the lock, so all of
-                // the above is done again after it.
+                // A sync outside the lock holds this descriptor. Waiting lets go of the lock, so
+                // all of the above is done again after it.
                 condition.wait()
                 continue
             }
             do throws(LogIOError) {
                 if rollover {
+                    try trimPreallocation()
                     if options.fsync != .never && dirty { try syncCurrent() }
                     closeCurrent()
                     try openSegment(firstIndex: first)
                 }
+                if options.fsync == .always { try preallocate(upTo: segmentBytes + bytes.count) }
                 try Self.write(bytes, fd: fd, path: path, fileSystem: options.fileSystem)
             } catch {
                 failure = error  // first, so nothing else writes while this waits
@@ -203,7 +171,49 @@ public final class LogWriter: @unchecked Sendable {
             $0.appendedRecords += payloads.count
             $0.batches += 1
         }
-        return nextIndex - 1
+        let last = nextIndex - 1
+        if options.fsync == .always { try waitUntilSynced(last) }
+        return last
+    }
+
+    /// `.always`: returns once every record up to `index` is synced. If no sync is running,
+    /// this caller runs one for everything written so far; if one is, it waits for that one and
+    /// then, if its records were written after it began, runs or waits for the next.
+    private func waitUntilSynced(_ index: UInt64) throws(LogWriterError) {
+        while syncedIndex < index {
+            if let failure { throw .failed(failure) }
+            if syncing {
+                condition.wait()
+                continue
+            }
+            let target = nextIndex - 1
+            if case .failure(let error) = syncOutsideLock() {
+                failure = error
+                closeCurrent()
+                condition.broadcast()
+                throw .failed(error)
+            }
+            syncedIndex = max(syncedIndex, target)
+        }
+    }
+
+    /// Syncs the current segment with the lock let go meanwhile (`syncing` keeps the descriptor
+    /// open), and marks the segment clean if nothing was written during the sync. Called and
+    /// returns with the lock held.
+    private func syncOutsideLock() -> Result<Void, LogIOError> {
+        let (fd, path, writesBefore) = (self.fd, self.path, writes)
+        syncing = true
+        condition.unlock()
+        let result = Result { () throws(LogIOError) in try options.fileSystem.sync(fd, path: path) }
+        condition.lock()
+        syncing = false
+        condition.broadcast()
+        if case .success = result {
+            if writes == writesBefore { dirty = false }
+            lastSync = .now
+            counters.withLock { $0.syncs += 1 }
+        }
+        return result
     }
 
     /// Encodes records with consecutive indexes from `first` into one buffer.
@@ -235,8 +245,8 @@ public final class LogWriter: @unchecked Sendable {
         return try result.get()
     }
 
-    /// Writes everything queued, syncs it, stops the writer thread and closes the segment.
-    /// Later appends fail with `.closed`.
+    /// Waits for a sync in progress, syncs what was written, stops the writer's thread and
+    /// closes the segment. Later appends fail with `.closed`.
     /// - Throws: the writer's failure, if it failed.
     public func close() throws(LogWriterError) {
         condition.lock()
@@ -248,57 +258,15 @@ public final class LogWriter: @unchecked Sendable {
         if let failure { throw .failed(failure) }
     }
 
-    // MARK: - Writer thread
+    // MARK: - The writer's thread
 
-    private func run() {
-        while true {
-            condition.lock()
-            while queue.isEmpty && !closing {
-                if case .interval(let ms) = options.fsync, dirty {
-                    let deadline = Date().addingTimeInterval(Double(ms) / 1000 - elapsedSinceSync())
-                    if !condition.wait(until: deadline) { break }
-                } else {
-                    condition.wait()
-                }
-            }
-            let batch = queue
-            queue = []
-            let stopping = closing
-            condition.unlock()
-
-            let records = batch.reduce(0) { $0 + Int($1.index - $1.firstIndex + 1) }
-            do {
-                try write(batch)
-                if stopping { try trimPreallocation() }
-                if shouldSync(stopping: stopping) { try syncCurrent() }
-            } catch {
-                fail(error, batch: batch)
-                return
-            }
-            counters.withLock {
-                $0.appendedRecords += records
-                if !batch.isEmpty { $0.batches += 1 }
-            }
-            condition.lock()
-            let done = stopping && queue.isEmpty
-            if done {
-                closeCurrent()
-                finished = true
-                condition.broadcast()
-            }
-            condition.unlock()
-            for entry in batch { entry.completion(.success(entry.index)) }
-            if done { return }
-        }
-    }
-
-    /// The thread's work under the inline policies: sync every interval while there are unsynced
-    /// writes (fdatasync outside the lock, so appends go on meanwhile), then sync and close at
-    /// `close()`.
+    /// Under `.interval`, syncs every interval while there are unsynced writes (outside the
+    /// lock, so appends go on meanwhile); under every policy, cuts the zeros written ahead,
+    /// syncs and closes at `close()`.
     private func runSyncs() {
         condition.lock()
         while !closing && failure == nil {
-            guard case .interval(let ms) = options.fsync, dirty else {
+            guard case .interval(let ms) = options.fsync, dirty, !syncing else {
                 condition.wait()
                 continue
             }
@@ -307,19 +275,7 @@ public final class LogWriter: @unchecked Sendable {
                 _ = condition.wait(until: Date().addingTimeInterval(wait))
                 continue
             }
-            let (fd, path, writesBefore) = (self.fd, self.path, writes)
-            syncing = true
-            condition.unlock()
-            let result = Result { () throws(LogIOError) in try options.fileSystem.sync(fd, path: path) }
-            condition.lock()
-            syncing = false
-            condition.broadcast()
-            switch result {
-            case .success:
-                if writes == writesBefore { dirty = false }
-                lastSync = .now
-                counters.withLock { $0.syncs += 1 }
-            case .failure(let error):
+            if case .failure(let error) = syncOutsideLock() {
                 failure = error
                 closeCurrent()
                 let handler = onFailure
@@ -328,8 +284,14 @@ public final class LogWriter: @unchecked Sendable {
                 condition.lock()
             }
         }
-        if failure == nil && dirty {
-            do { try syncCurrent() } catch { failure = error }
+        while syncing { condition.wait() }  // an append's sync (`.always`) holds the descriptor
+        if failure == nil && fd >= 0 {
+            do {
+                try trimPreallocation()
+                if dirty { try syncCurrent() }
+            } catch {
+                failure = error
+            }
         }
         closeCurrent()
         finished = true
@@ -337,52 +299,14 @@ public final class LogWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    private func shouldSync(stopping: Bool) -> Bool {
-        guard dirty else { return false }
-        if stopping { return true }
-        switch options.fsync {
-        case .always: return true
-        case .interval(let ms): return elapsedSinceSync() * 1000 >= Double(ms)
-        case .never: return false
-        }
-    }
-
     private func elapsedSinceSync() -> Double {
         let elapsed = ContinuousClock.now - lastSync
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
-    /// Writes a batch, rolling over to new segments as it goes.
-    private func write(_ batch: [Pending]) throws(LogIOError) {
-        var buffer: [UInt8] = []
-        for entry in batch {
-            let size = segmentBytes + buffer.count
-            if size > headerBytes && size + entry.bytes.count > options.segmentSize {
-                try flush(&buffer)
-                try trimPreallocation()
-                if options.fsync != .never && dirty { try syncCurrent() }
-                closeCurrent()
-                try openSegment(firstIndex: entry.firstIndex)
-            }
-            buffer += entry.bytes
-        }
-        try flush(&buffer)
-    }
-
     private func closeCurrent() {
         if fd >= 0 { options.fileSystem.close(fd) }
         fd = -1
-    }
-
-    private func flush(_ buffer: inout [UInt8]) throws(LogIOError) {
-        guard !buffer.isEmpty else { return }
-        if options.fsync == .always { try preallocate(upTo: segmentBytes + buffer.count) }
-        let fileSystem = options.fileSystem
-        let fd = self.fd, path = self.path
-        try Self.write(buffer, fd: fd, path: path, fileSystem: fileSystem)
-        segmentBytes += buffer.count
-        dirty = true
-        buffer.removeAll(keepingCapacity: true)
     }
 
     /// Zeros written ahead of the records, `preallocationStep` at a time: records then overwrite
@@ -414,8 +338,11 @@ public final class LogWriter: @unchecked Sendable {
         try result.get()
     }
 
+    /// Syncs the current segment with the lock held: everything written so far is then durable
+    /// (earlier segments were synced when they were closed).
     private func syncCurrent() throws(LogIOError) {
         try options.fileSystem.sync(fd, path: path)
+        syncedIndex = nextIndex - 1
         dirty = false
         lastSync = .now
         counters.withLock { $0.syncs += 1 }
@@ -439,17 +366,5 @@ public final class LogWriter: @unchecked Sendable {
             $0.syncs += 1
             $0.segmentsCreated += 1
         }
-    }
-
-    private func fail(_ error: LogIOError, batch: [Pending]) {
-        condition.lock()
-        failure = error
-        let rest = queue
-        queue = []
-        closeCurrent()
-        finished = true
-        condition.broadcast()
-        condition.unlock()
-        for entry in batch + rest { entry.completion(.failure(.failed(error))) }
     }
 }

@@ -33,7 +33,8 @@ public struct LogWriterStatistics: Hashable, Sendable {
     public var appendedRecords: Int = 0
     /// `fdatasync` calls made on segment files.
     public var syncs: Int = 0
-    /// Batches taken by the writer thread (one write per segment touched).
+    /// Appends (each a batch of one or more records), each written with one `write`, or two
+    /// at a segment rollover.
     public var batches: Int = 0
     /// Segments created.
     public var segmentsCreated: Int = 0

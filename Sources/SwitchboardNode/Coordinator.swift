@@ -21,12 +21,15 @@ struct PendingBatch {
 ///
 /// The coordinator takes whole batches (all lines one event-loop turn read): it plans every
 /// request of the batch, commits the batch's commands together (one fsync for all of them:
-/// group commit), then applies them in order and answers. One actor hop and one commit per
-/// batch, not per request; while a commit runs, the next batch gathers.
+/// group commit), then applies them in order and answers. One commit per batch, not per
+/// request; while a commit's fsync runs, the next batch gathers in the sockets.
 ///
 /// The coordinator runs on the node's event loop (the loop is its executor): the loop hands
-/// it each batch with a call, and the log's commits come back as work queued on the loop.
-/// The node's hot path has two threads, the loop and the log writer, and no other hop.
+/// it each batch with a call, and the loop itself writes the batch to the log and, under
+/// `always`, syncs it, as Redis does. The node's hot path is one thread: on two cores, handing
+/// each batch to a writer thread and its commit back cost more in scheduling delay than the
+/// sync itself (see `LogWriter`). With Raft, commits will come back from the followers as
+/// inputs; `pendingBatches` holds the batches waiting for them.
 actor Coordinator {
     /// The event loop the coordinator runs on.
     nonisolated let loop: EventLoop
@@ -146,8 +149,8 @@ actor Coordinator {
         propose(steps)
     }
 
-    /// Appends the steps' commands to the log and queues the steps until they are durable.
-    /// Nothing waits here: the log reports the commit as an input.
+    /// Appends the steps' commands to the log and, once they are durable, applies and answers
+    /// them.
     func propose(_ steps: consuming [PlannedStep]) {
         guard !failed, !steps.isEmpty else { return }
         let time = Self.clock()
@@ -171,8 +174,9 @@ actor Coordinator {
         let firstIndex = appendedIndex + 1
         if payloads.isEmpty {
             pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
-        } else if writer.writesInline {
-            // Written now: as durable as the policy makes them, so answered now.
+        } else {
+            // Written (and under `always` synced) on this thread: as durable as the policy
+            // makes them, so answered now.
             do throws(LogWriterError) {
                 appendedIndex = try writer.appendNow(term: 1, payloads: payloads)
             } catch {
@@ -181,12 +185,6 @@ actor Coordinator {
             }
             pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
             release(upTo: appendedIndex)
-        } else {
-            appendedIndex += UInt64(payloads.count)
-            writer.append(term: 1, payloads: payloads) { [loop] result in
-                loop.schedule { self.assumeIsolated { $0.logged(result) } }
-            }
-            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
         }
     }
 
@@ -196,14 +194,6 @@ actor Coordinator {
         swap(&emptied, &steps)
         emptied.removeAll(keepingCapacity: true)
         if spareSteps.count < 4 && emptied.capacity <= 4_096 { spareSteps.append(emptied) }
-    }
-
-    /// The log's answer to an append: committed up to an index, or failed for good.
-    private func logged(_ result: Result<UInt64, LogWriterError>) {
-        switch result {
-        case .success(let index): release(upTo: index)
-        case .failure(let error): fail("the log failed: \(error); stopping without acknowledging anything more")
-        }
     }
 
     /// Applies and answers, in order, every pending batch the log has made durable.

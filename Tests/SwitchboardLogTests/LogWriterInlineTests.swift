@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import SwitchboardLog
 
-/// Under `.interval` and `.never` appends are written on the caller's thread; a thread only syncs.
+/// Appends are written on the caller's thread under every policy; under `.interval` a thread syncs.
 @Suite struct LogWriterInlineTests {
     private func payloads(_ texts: String...) -> [[UInt8]] { texts.map { Array($0.utf8) } }
 
@@ -13,7 +13,6 @@ import Testing
         let dir = try TempDirectory()
         defer { dir.remove() }
         let writer = try LogWriter(directory: dir.path, nextIndex: 1, options: LogWriterOptions(fsync: policy))
-        #expect(writer.writesInline)
         #expect(try writer.appendNow(term: 1, payloads: payloads("SUBMIT n=1", "SUBMIT n=2")) == 2)
         // Already in the file (page cache) when appendNow returns: a reader sees it before close.
         #expect(try LogRecovery.recover(directory: dir.path) == .clean(lastIndex: 2))
@@ -24,10 +23,11 @@ import Testing
         #expect(collected.records.map { String(decoding: $0.payload, as: UTF8.self) } == ["SUBMIT n=1", "SUBMIT n=2", "SUBMIT n=3"])
     }
 
-    @Test func theCompletionFormCompletesBeforeItReturns() throws {
+    @Test(arguments: [FsyncPolicy.always, .interval(milliseconds: 5), .never])
+    func theCompletionFormCompletesBeforeItReturns(policy: FsyncPolicy) throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
-        let writer = try LogWriter(directory: dir.path, nextIndex: 7, options: LogWriterOptions(fsync: .never))
+        let writer = try LogWriter(directory: dir.path, nextIndex: 7, options: LogWriterOptions(fsync: policy))
         let seen = Mutex<UInt64?>(nil)
         writer.append(term: 1, payloads: payloads("PING")) { result in seen.withLock { $0 = try? result.get() } }
         #expect(seen.withLock { $0 } == 7)

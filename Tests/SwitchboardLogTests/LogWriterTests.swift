@@ -105,29 +105,40 @@ final class Tally: Sendable {
         await #expect(throws: LogWriterError.closed) { try await writer.append(term: 1, payload: Array("PING".utf8)) }
     }
 
-    @Test func groupCommitMakesFewerSyncsThanAppendsWithSixteenAppenders() async throws {
+    @Test func groupCommitMakesFewerSyncsThanAppendsWithSixteenAppendingThreads() throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
         let writer = try LogWriter(directory: dir.path, nextIndex: 1)
         let before = writer.statistics.syncs
         let perAppender = 200
+        let failures = Atomic<Int>(0)
         let start = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for appender in 0..<16 {
-                group.addTask {
-                    for i in 0..<perAppender {
-                        _ = try await writer.append(term: 1, payload: Array("PUBLISH q from=\(appender) n=\(i)".utf8))
+        // Threads, not tasks: an append under `.always` blocks its thread until a sync covers
+        // it, and sixteen of them at once is what makes syncs shared.
+        let threads = (0..<16).map { appender in
+            Thread {
+                for i in 0..<perAppender {
+                    do {
+                        _ = try writer.appendNow(term: 1, payloads: [Array("PUBLISH q from=\(appender) n=\(i)".utf8)])
+                    } catch {
+                        failures.add(1, ordering: .sequentiallyConsistent)
                     }
                 }
             }
-            try await group.waitForAll()
         }
+        for thread in threads { thread.start() }
+        let deadline = ContinuousClock.now.advanced(by: .seconds(60))
+        while writer.statistics.appendedRecords + failures.load(ordering: .sequentiallyConsistent) < 16 * perAppender
+            && ContinuousClock.now < deadline {
+            usleep(1_000)
+        }
+        try writer.close()
         let elapsed = ContinuousClock.now - start
         let stats = writer.statistics
-        try writer.close()
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let syncs = stats.syncs - before
-        print("group commit: 16 appenders, \(stats.appendedRecords) records, \(syncs) fdatasync, \(stats.batches) batches in \(String(format: "%.3f", seconds)) s: \(Int(Double(stats.appendedRecords) / seconds)) records/s, \(Int(Double(syncs) / seconds)) syncs/s, \(String(format: "%.1f", Double(stats.appendedRecords) / Double(max(syncs, 1)))) records/sync")
+        print("group commit: 16 appending threads, \(stats.appendedRecords) records, \(syncs) fdatasync in \(String(format: "%.3f", seconds)) s: \(String(format: "%.1f", Double(stats.appendedRecords) / Double(max(syncs, 1)))) records/sync")
+        #expect(failures.load(ordering: .sequentiallyConsistent) == 0)
         #expect(stats.appendedRecords == 16 * perAppender)
         #expect(syncs < stats.appendedRecords)
         #expect(try LogRecovery.recover(directory: dir.path) == .clean(lastIndex: UInt64(16 * perAppender)))
@@ -146,12 +157,13 @@ final class Tally: Sendable {
             for _ in 0..<16 {
                 group.addTask {
                     for _ in 0..<50 {
-                        // Checked in the completion, which runs on the writer thread before it
-                        // makes its next sync: a resumed task may run later than that.
+                        // An append begun after the failure happened must fail. (One begun
+                        // before it may still succeed: its sync can have finished first.)
+                        let failedBefore = fileSystem.failed.load(ordering: .sequentiallyConsistent)
                         let result = await withCheckedContinuation { continuation in
                             writer.append(term: 1, payload: Array("PING".utf8)) { result in
                                 if case .success(let index) = result {
-                                    if fileSystem.failed.load(ordering: .sequentiallyConsistent) {
+                                    if failedBefore {
                                         tally.successesAfterFailure.add(1, ordering: .sequentiallyConsistent)
                                     }
                                     tally.highestSuccess.max(index, ordering: .sequentiallyConsistent)
