@@ -20,12 +20,16 @@ public protocol LogFileSystem: Sendable {
     func truncate(_ fd: Int32, to length: Int, path: String) throws(LogIOError)
 }
 
+/// The zeros `preallocate` writes from, made once: a new zeroed array per call page-faulted
+/// in fresh memory on the node's loop each time (a third of its page faults at a steady load).
+private let zeroBlock = [UInt8](repeating: 0, count: 64 << 10)
+
 extension LogFileSystem {
     public func preallocate(_ fd: Int32, from start: Int, to end: Int, path: String) throws(LogIOError) {
-        let zeros = [UInt8](repeating: 0, count: end - start)
-        var offset = 0
-        while offset < zeros.count {
-            let written = zeros.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, $0.count - offset, off_t(start + offset)) }
+        var offset = start
+        while offset < end {
+            let count = min(end - offset, zeroBlock.count)
+            let written = zeroBlock.withUnsafeBytes { pwrite(fd, $0.baseAddress!, count, off_t(offset)) }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw LogIOError(operation: "pwrite", path: path, errno: errno)

@@ -41,6 +41,29 @@ import Testing
         try writer.close()
     }
 
+    @Test func aBatchLargerThanOneStepIsWrittenOverZerosAndRecoversWhole() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let writer = try LogWriter(directory: dir.path, nextIndex: 1)
+        // Three steps' worth in one batch: the zeros ahead come from one block written repeatedly.
+        let payloads = (1...30).map { Array("TICKET id=\($0) body=\(String(repeating: "y", count: LogWriter.preallocationStep / 10))".utf8) }
+        #expect(try writer.appendNow(term: 1, payloads: payloads) == 30)
+        let live = try #require(try Self.segmentPaths(dir.path).first)
+        let size = Self.size(live)
+        #expect(size >= 3 * LogWriter.preallocationStep)
+        let file = try #require(FileManager.default.contents(atPath: live))
+        let lastNewline = try #require(file.lastIndex(of: 0x0A))
+        #expect(file[(lastNewline + 1)...].allSatisfy { $0 == 0 }, "everything past the last record is zeros")
+        // The next append runs a whole step of zeros ahead again.
+        #expect(try writer.appendNow(term: 1, payloads: [Array("TICKET id=31".utf8)]) == 31)
+        let after = try #require(FileManager.default.contents(atPath: live))
+        let end = try #require(after.lastIndex(of: 0x0A)) + 1
+        #expect(after.count >= end + LogWriter.preallocationStep - 64)
+        #expect(after[end...].allSatisfy { $0 == 0 })
+        try writer.close()
+        #expect(try LogRecovery.recover(directory: dir.path) { _ in } == .clean(lastIndex: 31))
+    }
+
     @Test func closedSegmentsEndAtTheirLastRecordAcrossRollovers() async throws {
         let dir = try TempDirectory()
         defer { dir.remove() }
