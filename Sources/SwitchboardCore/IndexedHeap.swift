@@ -172,6 +172,37 @@ public struct MinHeap<Element: Comparable> {
     /// Empties the heap, keeping its storage.
     public mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
 
+    /// Keeps only the elements `keep` accepts and restores the heap order over them.
+    /// Complexity: O(n), the order restored bottom-up (Floyd), not by n insertions.
+    public mutating func removeAll(keeping keep: (Element) -> Bool) {
+        var kept = 0
+        for position in elements.indices where keep(elements[position]) {
+            elements.swapAt(kept, position)
+            kept += 1
+        }
+        elements.removeLast(elements.count - kept)
+        var parent = elements.count / 2
+        while parent > 0 {
+            parent -= 1
+            siftDown(from: parent)
+        }
+    }
+
+    private mutating func siftDown(from start: Int) {
+        let element = elements[start]
+        let count = elements.count
+        var parent = start
+        while true {
+            var child = 2 * parent + 1
+            guard child < count else { break }
+            if child + 1 < count && elements[child + 1] < elements[child] { child += 1 }
+            guard elements[child] < element else { break }
+            elements[parent] = elements[child]
+            parent = child
+        }
+        elements[parent] = element
+    }
+
     /// Reserves room for `capacity` elements.
     public mutating func reserveCapacity(_ capacity: Int) { elements.reserveCapacity(capacity) }
 }

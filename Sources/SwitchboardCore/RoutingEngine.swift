@@ -85,6 +85,10 @@ public struct RoutingEngine: Sendable {
     /// Strategies some queue uses (bit `RoutingStrategy.rawValue`); only their heaps are maintained.
     var activeStrategyMask = 1
     var timers = MinHeap<Timer>()
+    /// Past this many timers the stale ones are dropped (see `compactTimersIfDue`).
+    var timerCompactionThreshold = RoutingEngine.defaultTimerCompactionFloor
+    /// The least `timerCompactionThreshold` is set to (lowered by tests, to compact often).
+    var timerCompactionFloor = RoutingEngine.defaultTimerCompactionFloor
 
     // MARK: - Counters that are not state
 
@@ -129,6 +133,7 @@ public struct RoutingEngine: Sendable {
             now = before  // a refused command changes nothing, the clock included
             throw error
         }
+        compactTimersIfDue()
     }
 
     private mutating func dispatch(_ command: Command, events: inout [Event]) throws(EngineError) {
@@ -158,11 +163,7 @@ public struct RoutingEngine: Sendable {
     public mutating func nextDeadline() -> Timestamp? {
         while let timer = timers.min, !isLive(timer) {
             _ = timers.popMin()
-            // The ticket's own SLA check, due while it is not waiting: it will be scheduled
-            // again when the ticket waits. A leftover from a moved deadline changes nothing.
-            if (timer.kind == .slaWarning || timer.kind == .slaBreach) && isCurrentSLATimer(timer) {
-                tickets[Int(timer.target)].slaTimerPending = false
-            }
+            forgetDropped(timer)
         }
         return timers.min.map { Timestamp(milliseconds: $0.at) }
     }
