@@ -17,7 +17,10 @@ import SwitchboardTransport
                 item.connection.sendLines([answer])
             }
         }
-        let listener = try TCPListener(host: "127.0.0.1", port: 0, on: loop, handler: handler)
+        // No authentication deadline: on a loaded machine the driver may take longer than the
+        // default 10 s to send its first lines, and the fake server must not close on it then.
+        let listener = try TCPListener(host: "127.0.0.1", port: 0, options: ListenerOptions(authenticationTimeout: .zero),
+                                       on: loop, handler: handler)
         defer { listener.close() }
         return try await body(listener.port)
     }
