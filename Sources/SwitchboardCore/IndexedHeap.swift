@@ -155,17 +155,8 @@ public struct MinHeap<Element: Comparable> {
         let first = elements[0]
         let last = elements.removeLast()
         guard !elements.isEmpty else { return first }
-        var parent = 0
-        let count = elements.count
-        while true {
-            var child = 2 * parent + 1
-            guard child < count else { break }
-            if child + 1 < count && elements[child + 1] < elements[child] { child += 1 }
-            guard elements[child] < last else { break }
-            elements[parent] = elements[child]
-            parent = child
-        }
-        elements[parent] = last
+        elements[0] = last
+        siftDown(from: 0)
         return first
     }
 
