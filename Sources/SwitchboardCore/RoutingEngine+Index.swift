@@ -281,7 +281,8 @@ extension RoutingEngine {
     /// while any waiting ticket avoids someone), and an agent enters a ready heap only to be
     /// filled before the command ends. So this holds at the end of every command, and in a
     /// command for as long as no agent has entered a heap and no ticket has been queued: the
-    /// caller must know that.
+    /// caller must know that. `pickAgent` uses the same fact the other way round: while a
+    /// ticket waits on a channel, no group able to serve its requirement has anyone ready there.
     @inline(__always) func settledChannels(of agent: AgentRouting, among channels: UInt8) -> UInt8 {
         guard waitingAvoiders == 0 else { return 0 }
         var settled = channels & agent.readyMask

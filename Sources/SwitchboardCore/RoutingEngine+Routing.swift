@@ -3,11 +3,16 @@
 extension RoutingEngine {
     /// Ticket arrives → agent chosen: the best ready agent among the groups able to serve the
     /// ticket's requirement, by the queue's strategy, skipping agents the ticket avoids.
-    mutating func pickAgent(forTicket index: Int) -> Int32? {
+    ///
+    /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
+    ///   ready heap and no ticket has been queued: then a ticket of the same requirement already
+    ///   waiting on the channel answers "nobody" without a search (see `settledChannels`).
+    mutating func pickAgent(forTicket index: Int, asAtCommandStart: Bool = false) -> Int32? {
         let channel = tickets[index].channel.index
         let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
         let requirement = Int(tickets[index].requirement)
         decisions &+= 1
+        if asAtCommandStart && waitingAvoiders == 0 && ticketTops[requirement &* 4 &+ channel].handle >= 0 { return nil }
         var best = groupsForRequirement.withUnsafeBufferPointer { groupTops.best(in: $0[requirement], table: table) }
         guard best.handle >= 0, isAvoiding(index), avoids(index, agent: best.handle) else {
             return best.handle >= 0 ? best.handle : nil
@@ -164,8 +169,12 @@ extension RoutingEngine {
     }
 
     /// The same, with the customer's last resolver already read (`customers[payload:]`).
-    mutating func route(_ index: Int, reason: RequeueReason?, lastResolver: Affinity, events: inout [Event]) {
-        if let agent = affinityAgent(for: index, last: lastResolver) ?? pickAgent(forTicket: index) {
+    /// `asAtCommandStart`: see `pickAgent`.
+    mutating func route(
+        _ index: Int, reason: RequeueReason?, lastResolver: Affinity, asAtCommandStart: Bool = false, events: inout [Event]
+    ) {
+        if let agent = affinityAgent(for: index, last: lastResolver)
+            ?? pickAgent(forTicket: index, asAtCommandStart: asAtCommandStart) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)

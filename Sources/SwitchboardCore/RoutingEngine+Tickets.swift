@@ -54,7 +54,8 @@ extension RoutingEngine {
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
-        route(index, reason: nil, lastResolver: lastResolver, events: &events)
+        // Nothing so far entered a ready heap or the waiting tickets.
+        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {

@@ -2,8 +2,9 @@ import Testing
 @testable import SwitchboardCore
 
 /// After a resolve, the freed agent does not search the channels on which someone of its group
-/// is ready (nothing can wait for the group there). These hold that shortcut to the rule "a
-/// freed agent takes the earliest eligible waiting ticket" at its edges.
+/// is ready (nothing can wait for the group there); a new ticket does not search for an agent
+/// while tickets of its requirement wait on its channel (nobody able to take it is ready).
+/// These hold both shortcuts to the routing rules at their edges: tickets that avoid agents.
 @Suite struct ResolveShortcutTests {
     /// alice and bob: one group (same skills and tier), chat 1 and phone 1 each.
     func pair(autoAccept: Bool = true) -> Floor {
@@ -60,5 +61,30 @@ import Testing
         let tick = floor.tick(at: 2 + 60_000)
         #expect(tick.offer(of: declined) == other)
         #expect(floor.engine.probeWaitingAvoiders() == (kept: 0, counted: 0))
+    }
+
+    @Test("a new ticket goes to a ready agent though a ticket of the same requirement waits, avoiding that agent")
+    func newTicketIsNotHeldBackByAWaitingTicketThatAvoidsTheReadyAgent() throws {
+        var floor = Floor(
+            policy: FloorPolicy(declineCooldownMs: 3_600_000), queues: [queue("q")],
+            agents: [profile("alice", chat: 1)])
+        let (declined, _) = try floor.submit(ticket("q"), at: 0)
+        try floor.run(.decline(declined, by: aid("alice")), at: 1)
+        #expect(floor.state(declined) == .queued)
+        let (next, events) = try floor.submit(ticket("q"), at: 2)
+        #expect(events.offer(of: next) == aid("alice"))
+    }
+
+    @Test("a new ticket waits behind tickets of its requirement while nobody able to take it is ready")
+    func newTicketWaitsBehindItsRequirement() throws {
+        var floor = Floor(queues: [queue("q")], agents: [profile("alice", chat: 1, autoAccept: true)])
+        let (first, _) = try floor.submit(ticket("q"), at: 0)
+        let (second, _) = try floor.submit(ticket("q"), at: 1)
+        let (third, events) = try floor.submit(ticket("q"), at: 2)
+        #expect(floor.owner(first) == aid("alice"))
+        #expect(floor.state(second) == .queued)
+        #expect(events.contains(.ticketQueued(third, reason: nil)))
+        let resolved = try floor.run(.resolve(first, by: aid("alice")), at: 3)
+        #expect(resolved.assignment(of: second) == aid("alice"))
     }
 }
