@@ -5,7 +5,7 @@ import Testing
 /// is ready (nothing can wait for the group there); a new ticket does not search for an agent
 /// while tickets of its requirement wait on its channel (nobody able to take it is ready).
 /// These hold both shortcuts to the routing rules at their edges: tickets that avoid agents.
-@Suite struct ResolveShortcutTests {
+@Suite struct SearchShortcutTests {
     /// alice and bob: one group (same skills and tier), chat 1 and phone 1 each.
     func pair(autoAccept: Bool = true) -> Floor {
         Floor(
