@@ -117,7 +117,14 @@ public enum TicketState: UInt8, CaseIterable, Sendable, CustomStringConvertible 
     }
 
     /// Whether the ticket is finished (resolved or cancelled).
-    public var isClosed: Bool { self == .resolved || self == .cancelled }
+    public var isClosed: Bool {
+        @inline(__always) get {
+            switch self {
+            case .resolved, .cancelled: true
+            case .queued, .offered, .assigned: false
+            }
+        }
+    }
 }
 
 /// How a queue chooses among several agents that could all take a ticket.

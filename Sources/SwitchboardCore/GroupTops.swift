@@ -99,7 +99,10 @@ struct GroupTops {
     }
 
     /// The best top among the groups of `eligible` in a table, or `empty` when none of them
-    /// has anyone ready.
+    /// has anyone ready. One pass over the eligible words: each word offers its groups in the
+    /// lowest band where it has any, if that band is no higher than the lowest seen so far, and
+    /// a lower band found later starts the comparison again. A word's groups in higher bands
+    /// can never win, so the choice is the one comparing every eligible top would make.
     @inline(__always) func best(in eligible: GrowingBitset, table: Int) -> Entry {
         var best = Self.empty
         eligible.withWords { eligibleWords, nonZero in
@@ -107,35 +110,31 @@ struct GroupTops {
                 occupied.withUnsafeBufferPointer { occupied in
                     tops.withUnsafeBufferPointer { tops in
                         let base = table &* words
-                        // The lowest band in which some eligible group has a ready agent.
+                        let first = table &* stride
                         var lowest = Self.bandCount
                         for index in nonZero {
                             let word = Int(index)
                             guard word < words else { break }
                             let mine = eligibleWords[word]
-                            var candidates = Int(occupied[base &+ word]) & ((1 << lowest) &- 1)
                             let row = (base &+ word) &* Self.bandCount
+                            // Occupied bands up to and including the lowest so far.
+                            var candidates = Int(occupied[base &+ word]) & ((2 << lowest) &- 1)
                             while candidates != 0 {
                                 let band = candidates.trailingZeroBitCount
-                                if mine & bands[row &+ band] != 0 {
-                                    lowest = band
+                                var common = mine & bands[row &+ band]
+                                if common != 0 {
+                                    if band < lowest {
+                                        lowest = band
+                                        best = Self.empty
+                                    }
+                                    while common != 0 {
+                                        let top = tops[first &+ (word << 6 | common.trailingZeroBitCount)]
+                                        if top.key < best.key { best = top }
+                                        common &= common &- 1
+                                    }
                                     break
                                 }
                                 candidates &= candidates &- 1
-                            }
-                            if lowest == 0 { break }
-                        }
-                        guard lowest < Self.bandCount else { return }
-                        // The best top within that band.
-                        let first = table &* stride
-                        for index in nonZero {
-                            let word = Int(index)
-                            guard word < words else { break }
-                            var common = eligibleWords[word] & bands[(base &+ word) &* Self.bandCount &+ lowest]
-                            while common != 0 {
-                                let top = tops[first &+ (word << 6 | common.trailingZeroBitCount)]
-                                if top.key < best.key { best = top }
-                                common &= common &- 1
                             }
                         }
                     }

@@ -242,6 +242,7 @@ extension RoutingEngine {
         }
         ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
         if ticketHeaps[heap].count == 1 { waitingRequirements[channel].insert(requirement) }
+        if tickets[index].hasExclusions { waitingAvoiders += 1 }
         if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
     }
 
@@ -257,7 +258,42 @@ extension RoutingEngine {
         }
         waitingSlots.release(slot)
         tickets[index].waitingSlot = -1
+        if tickets[index].hasExclusions { waitingAvoiders -= 1 }
         ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
         if ticketHeaps[heap].isEmpty { waitingRequirements[channel].remove(requirement) }
+    }
+}
+
+// MARK: - Knowing where no ticket waits for a group
+
+extension RoutingEngine {
+    /// Sets whether a ticket avoids some agents, keeping `waitingAvoiders` in step.
+    mutating func setAvoiding(_ index: Int, _ avoiding: Bool) {
+        guard tickets[index].hasExclusions != avoiding else { return }
+        if tickets[index].waitingSlot >= 0 { waitingAvoiders += avoiding ? 1 : -1 }
+        tickets[index].hasExclusions = avoiding
+    }
+
+    /// Those of `channels` on which no waiting ticket can be for the agent's group, known
+    /// without a search: someone of the group is in its ready heap there (the agent itself,
+    /// by `readyMask`, or the group's top). A ticket is queued only when no group able to
+    /// serve it has anyone ready on its channel (unless it avoids that agent: hence nothing
+    /// while any waiting ticket avoids someone), and an agent enters a ready heap only to be
+    /// filled before the command ends. So this holds at the end of every command, and in a
+    /// command for as long as no agent has entered a heap and no ticket has been queued: the
+    /// caller must know that. `pickAgent` uses the same fact the other way round: while a
+    /// ticket waits on a channel, no group able to serve its requirement has anyone ready there.
+    @inline(__always) func settledChannels(of agent: AgentRouting, among channels: UInt8) -> UInt8 {
+        guard waitingAvoiders == 0 else { return 0 }
+        var settled = channels & agent.readyMask
+        var unknown = channels & ~settled
+        // Every active strategy's heaps hold the same agents; the first one's tops tell.
+        let first = activeStrategyMask.trailingZeroBitCount &* 4
+        while unknown != 0 {
+            let channel = unknown.trailingZeroBitCount
+            unknown &= unknown &- 1
+            if groupTops[group: Int(agent.group), table: first &+ channel].handle >= 0 { settled |= 1 << UInt8(channel) }
+        }
+        return settled
     }
 }

@@ -3,11 +3,16 @@
 extension RoutingEngine {
     /// Ticket arrives → agent chosen: the best ready agent among the groups able to serve the
     /// ticket's requirement, by the queue's strategy, skipping agents the ticket avoids.
-    mutating func pickAgent(forTicket index: Int) -> Int32? {
+    ///
+    /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
+    ///   ready heap and no ticket has been queued: then a ticket of the same requirement already
+    ///   waiting on the channel answers "nobody" without a search (see `settledChannels`).
+    mutating func pickAgent(forTicket index: Int, asAtCommandStart: Bool = false) -> Int32? {
         let channel = tickets[index].channel.index
         let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
         let requirement = Int(tickets[index].requirement)
         decisions &+= 1
+        if asAtCommandStart && waitingAvoiders == 0 && ticketTops[requirement &* 4 &+ channel].handle >= 0 { return nil }
         var best = groupsForRequirement.withUnsafeBufferPointer { groupTops.best(in: $0[requirement], table: table) }
         guard best.handle >= 0, isAvoiding(index), avoids(index, agent: best.handle) else {
             return best.handle >= 0 ? best.handle : nil
@@ -46,12 +51,19 @@ extension RoutingEngine {
 
     /// Agent frees → ticket chosen: the earliest-deadline waiting ticket the agent may take, on
     /// any channel where it has room. Tickets avoiding the agent are passed over.
-    mutating func pickTicket(forAgent index: Int32) -> Int? {
+    ///
+    /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
+    ///   ready heap and no ticket has been queued: then the channels where the agent's group
+    ///   has someone ready are not searched (see `settledChannels`).
+    mutating func pickTicket(forAgent index: Int32, asAtCommandStart: Bool = false) -> Int? {
         let routing = agentsHot[Int(index)].routing
         let ready = routing.readyChannels
         guard ready != 0 else { return nil }
-        // Only a real search of the index counts as a decision, not "this agent is full".
+        // Only a decision about an agent with room counts, not "this agent is full"; one the
+        // index answers without a search ("nothing waits for its group there") counts too.
         decisions &+= 1
+        let searched = asAtCommandStart ? ready & ~settledChannels(of: routing, among: ready) : ready
+        guard searched != 0 else { return nil }
         let group = Int(routing.group)
         // The earliest top among the requirements the agent's group can serve. Reading a top
         // does not read its ticket's record (a cache miss per candidate): only the winner is
@@ -62,7 +74,7 @@ extension RoutingEngine {
             eligibleSets[group].withWords { eligible, nonZero in
                 waitingRequirements.withUnsafeBufferPointer { waiting in
                     ticketTops.withUnsafeBufferPointer { tops in
-                        var channels = ready
+                        var channels = searched
                         while channels != 0 {
                             let channel = channels.trailingZeroBitCount
                             channels &= channels &- 1
@@ -89,7 +101,7 @@ extension RoutingEngine {
         guard best >= 0 else { return nil }
         let ticket = waitingSlots[best]
         guard isAvoiding(ticket) && avoids(ticket, agent: index) else { return ticket }
-        return pickTicketAvoided(forAgent: index, ready: ready)
+        return pickTicketAvoided(forAgent: index, ready: searched)
     }
 
     /// The rare path of `pickTicket`: the earliest ticket avoids the agent (it declined or
@@ -157,8 +169,12 @@ extension RoutingEngine {
     }
 
     /// The same, with the customer's last resolver already read (`customers[payload:]`).
-    mutating func route(_ index: Int, reason: RequeueReason?, lastResolver: Affinity, events: inout [Event]) {
-        if let agent = affinityAgent(for: index, last: lastResolver) ?? pickAgent(forTicket: index) {
+    /// `asAtCommandStart`: see `pickAgent`.
+    mutating func route(
+        _ index: Int, reason: RequeueReason?, lastResolver: Affinity, asAtCommandStart: Bool = false, events: inout [Event]
+    ) {
+        if let agent = affinityAgent(for: index, last: lastResolver)
+            ?? pickAgent(forTicket: index, asAtCommandStart: asAtCommandStart) {
             offer(index, to: agent, events: &events)
         } else {
             enqueueWaiting(index)
@@ -191,8 +207,10 @@ extension RoutingEngine {
     /// Offers waiting tickets to an agent while it has room and tickets it may take wait, then
     /// brings the agent's place in its group's heaps up to date once. Choosing tickets reads the
     /// agent's own record, never the agent heaps, so the heaps may lag until the end.
-    mutating func fill(_ agent: Int32, events: inout [Event]) {
-        while let ticket = pickTicket(forAgent: agent) {
+    ///
+    /// - Parameter asAtCommandStart: see `pickTicket`; the offers made here do not change it.
+    mutating func fill(_ agent: Int32, events: inout [Event], asAtCommandStart: Bool = false) {
+        while let ticket = pickTicket(forAgent: agent, asAtCommandStart: asAtCommandStart) {
             dequeueWaiting(ticket)
             offer(ticket, to: agent, events: &events, reindex: false)
         }

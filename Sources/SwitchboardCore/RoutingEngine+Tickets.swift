@@ -54,7 +54,8 @@ extension RoutingEngine {
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
-        route(index, reason: nil, lastResolver: lastResolver, events: &events)
+        // Nothing so far entered a ready heap or the waiting tickets.
+        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
@@ -92,7 +93,7 @@ extension RoutingEngine {
         var list = (exclusions[key] ?? []).filter { $0.agent != agent && $0.until > now }
         list.append(Exclusion(agent: agent, until: until))
         exclusions[key] = list
-        tickets[index].hasExclusions = true
+        setAvoiding(index, true)
         timers.insert(Timer(at: until, kind: .cooldownEnd, target: key))
     }
 
@@ -111,7 +112,9 @@ extension RoutingEngine {
             timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
             changeStatus(agent, to: .wrapUp, events: &events)
         } else {
-            fill(agent, events: &events)  // reindexes the agent once, after its new offers
+            // Reindexes the agent once, after its new offers. Nothing so far entered a ready
+            // heap or the waiting tickets: giving back a ticket leaves the heaps as they were.
+            fill(agent, events: &events, asAtCommandStart: true)
         }
     }
 
@@ -232,7 +235,7 @@ extension RoutingEngine {
         queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
         if state.isClosed && tickets[index].hasExclusions {
             exclusions[Int32(index)] = nil
-            tickets[index].hasExclusions = false
+            setAvoiding(index, false)
         }
         tickets[index].state = state
     }
@@ -256,9 +259,9 @@ extension RoutingEngine {
             let breachedCloses = tickets[index].slaBreached && state.isClosed
             queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
             if state.isClosed && tickets[index].hasExclusions {
-            exclusions[Int32(index)] = nil
-            tickets[index].hasExclusions = false
-        }
+                exclusions[Int32(index)] = nil
+                setAvoiding(index, false)
+            }
         }
         let step = Int32(history.count)
         history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))

@@ -51,7 +51,7 @@ extension RoutingEngine {
             guard let list = exclusions[key], list.contains(where: { $0.until == timer.at }) else { return }
             let remaining = list.filter { $0.until > now }
             exclusions[key] = remaining.isEmpty ? nil : remaining
-            tickets[target].hasExclusions = !remaining.isEmpty
+            setAvoiding(target, !remaining.isEmpty)
             // The agent it stopped avoiding may be free now; the ticket may go to it.
             if tickets[target].state == .queued { reroute(target, events: &events) }
 

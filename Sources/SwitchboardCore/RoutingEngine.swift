@@ -84,6 +84,9 @@ public struct RoutingEngine: Sendable {
     var agentHeapPositions: [Int32] = []
     /// Strategies some queue uses (bit `RoutingStrategy.rawValue`); only their heaps are maintained.
     var activeStrategyMask = 1
+    /// Tickets in `ticketHeaps` that avoid some agents (`hasExclusions`). While there are none,
+    /// a ticket waits only if no group able to serve it has anyone ready on its channel.
+    var waitingAvoiders = 0
     var timers = MinHeap<Timer>()
     /// Past this many timers the stale ones are dropped (see `compactTimersIfDue`).
     var timerCompactionThreshold = RoutingEngine.defaultTimerCompactionFloor

@@ -4,7 +4,8 @@ import Synchronization
 /// floor with millions of tickets never stalls on one big reallocation.
 ///
 /// Reading an element costs one bounds check and a load of its chunk's address; writing one
-/// adds two uniqueness checks. Tickets and their history are read and written many times per
+/// adds a uniqueness check of the storage, and of the chunk only until it is known to be this
+/// copy's alone. Tickets and their history are read and written many times per
 /// routing decision.
 ///
 /// Copies share chunks, and a chunk is copied only when a copy writes to it: a node snapshots
@@ -115,6 +116,15 @@ struct SegmentedArray<Element> {
         @exclusivity(unchecked) private var owners: UnsafeMutablePointer<Chunk>
         @exclusivity(unchecked) private var ownerCapacity: Int
         @exclusivity(unchecked) var count = 0
+        /// Which of the newest 64 chunks are known to be this storage's alone: bit `i` is chunk
+        /// `chunks.count - 1 - i` (writes go mostly to the newest elements). A bit is set once
+        /// the chunk was found or made unique, while this storage is itself unique, and every
+        /// bit is cleared when the storage is copied (the copy shares every chunk), so a set bit
+        /// is always true: a write or append to such a chunk skips checking its reference count,
+        /// and nothing but this storage can have appended to it. Atomic because copies on other
+        /// threads clear it; they only ever do so while they share the storage, before this
+        /// copy can find itself unique again and read it.
+        let ownedChunks = Atomic<UInt64>(0)
 
         init(ownerCapacity: Int = 8) {
             self.ownerCapacity = ownerCapacity
@@ -132,7 +142,23 @@ struct SegmentedArray<Element> {
             copy.owners.initialize(from: owners, count: chunks.count)
             copy.chunks = chunks
             copy.count = count
+            ownedChunks.store(0, ordering: .releasing)
             return copy
+        }
+
+        /// Bit of `ownedChunks` for chunk `index`, or 0 when it is not among the newest 64.
+        @inline(__always) private func ownedBit(_ index: Int) -> UInt64 {
+            let age = chunks.count &- 1 &- index
+            return age < 64 ? 1 << UInt64(age) : 0
+        }
+
+        @inline(__always) private func isOwned(_ index: Int) -> Bool {
+            ownedChunks.load(ordering: .acquiring) & ownedBit(index) != 0
+        }
+
+        /// Records that chunk `index` is this storage's alone. Only while the storage is unique.
+        @inline(__always) private func markOwned(_ index: Int) {
+            ownedChunks.store(ownedChunks.load(ordering: .relaxed) | ownedBit(index), ordering: .relaxed)
         }
 
         func addChunk(_ chunk: Chunk) {
@@ -146,6 +172,8 @@ struct SegmentedArray<Element> {
             }
             (owners + used).initialize(to: chunk)
             chunks.append(chunk.base)
+            // The others grow one older; the new chunk is this storage's alone.
+            ownedChunks.store(ownedChunks.load(ordering: .relaxed) << 1 | 1, ordering: .relaxed)
         }
 
         /// Records how many elements of chunk `index` are initialized.
@@ -157,10 +185,15 @@ struct SegmentedArray<Element> {
         /// chunk is its own, or it is shared and `offset` is its end, which this storage then
         /// claims (every other copy holds fewer of its elements, or appends after copying it).
         @inline(__always) func claimEnd(ofChunk index: Int, at offset: Int) -> Bool {
+            isOwned(index) || claimEndChecking(ofChunk: index, at: offset)
+        }
+
+        @inline(never) private func claimEndChecking(ofChunk index: Int, at offset: Int) -> Bool {
             if isKnownUniquelyReferenced(&owners[index]) {
                 // Alone now, it may still hold elements a copy appended in place and then let
                 // go of: past this storage's end, they are nobody's.
                 if owners[index].initialized.load(ordering: .relaxed) != offset { dropStale(ofChunk: index, from: offset) }
+                markOwned(index)
                 return true
             }
             return owners[index].initialized.compareExchange(
@@ -178,14 +211,22 @@ struct SegmentedArray<Element> {
         /// Gives this storage a chunk of its own, with the elements of it this storage holds,
         /// before it writes to one another copy shares.
         @inline(__always) func makeChunkUnique(_ chunk: Int) {
-            if !isKnownUniquelyReferenced(&owners[chunk]) { copyChunk(chunk) }
+            if !isOwned(chunk) { claimChunk(chunk) }
         }
 
-        @inline(never) private func copyChunk(_ chunk: Int) {
+        /// Makes a chunk this storage's alone, copying it if it is shared, and records that.
+        @inline(never) private func claimChunk(_ chunk: Int) {
             let held = Swift.min(SegmentedArray.chunkSize, count - chunk * SegmentedArray.chunkSize)
-            let own = Chunk(copying: owners[chunk], count: held, number: chunk)
-            owners[chunk] = own
-            chunks[chunk] = own.base
+            if isKnownUniquelyReferenced(&owners[chunk]) {
+                // Elements a copy appended in place and let go of are dropped now: once the
+                // chunk is known to be owned, appends no longer look for them.
+                if owners[chunk].initialized.load(ordering: .relaxed) != held { dropStale(ofChunk: chunk, from: held) }
+            } else {
+                let own = Chunk(copying: owners[chunk], count: held, number: chunk)
+                owners[chunk] = own
+                chunks[chunk] = own.base
+            }
+            markOwned(chunk)
         }
     }
 }

@@ -21,7 +21,9 @@ struct WaitingSlots {
 
     /// A free slot, now holding `ticket`.
     mutating func take(for ticket: Int) -> Int32 {
-        if let slot = free.popLast() {
+        // Not `popLast()`, which stays a call: this runs on every ticket that waits.
+        if let slot = free.last {
+            free.removeLast()
             tickets[Int(slot)] = Int32(ticket)
             return slot
         }

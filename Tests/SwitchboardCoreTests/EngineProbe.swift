@@ -11,4 +11,9 @@ extension RoutingEngine {
     func probeWaitingTickets() -> [Int] {
         ticketHeaps.flatMap { heap in heap.entries.map { waitingSlots[$0.handle] } }
     }
+
+    /// The engine's count of waiting tickets that avoid some agent, and a recount from the heaps.
+    func probeWaitingAvoiders() -> (kept: Int, counted: Int) {
+        (waitingAvoiders, probeWaitingTickets().filter { tickets[$0].hasExclusions }.count)
+    }
 }

@@ -374,6 +374,10 @@ enum Invariants {
         }
         var inHeaps: [Int: Int] = [:]
         for index in engine.probeWaitingTickets() { inHeaps[index, default: 0] += 1 }
+        let avoiders = engine.probeWaitingAvoiders()
+        if avoiders.kept != avoiders.counted {
+            problems.append("\(avoiders.kept) waiting tickets counted as avoiding agents, \(avoiders.counted) in the heaps")
+        }
         for (index, count) in inHeaps where index >= book.tickets.count || book.tickets[index].state != .queued {
             let what = index < book.tickets.count ? "\(book.tickets[index].state) ticket \(book.tickets[index].id)" : "unannounced ticket index \(index)"
             problems.append("\(what) is in \(count) waiting heaps")

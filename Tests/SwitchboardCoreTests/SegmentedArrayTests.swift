@@ -76,6 +76,46 @@ import Testing
         deinit { Tracked.live -= 1 }
     }
 
+    @Test func aWriteToAChunkLeftWithElementsPastItsEndReleasesThemAndAppendsStillWork() {
+        let before = Tracked.live
+        do {
+            var kept = SegmentedArray<Tracked>()
+            for n in 0..<5 { kept.append(Tracked(n)) }
+            do {
+                var other = kept
+                other.append(Tracked(100))  // in place, past kept's end
+                other.append(Tracked(101))
+            }
+            #expect(Tracked.live == before + 7)
+            // The chunk is kept's alone again: the write claims it and drops the two.
+            kept[2] = Tracked(2)
+            #expect(Tracked.live == before + 5)
+            kept.append(Tracked(5))
+            kept.append(Tracked(6))
+            #expect((0..<7).map { kept[$0].value } == [0, 1, 2, 3, 4, 5, 6])
+            // A copy shares every chunk again: writes and appends to either leave the other alone.
+            var copy = kept
+            copy[0] = Tracked(200)
+            kept.append(Tracked(7))
+            copy.append(Tracked(201))
+            #expect((0..<8).map { kept[$0].value } == [0, 1, 2, 3, 4, 5, 6, 7])
+            #expect((0..<8).map { copy[$0].value } == [200, 1, 2, 3, 4, 5, 6, 201])
+        }
+        #expect(Tracked.live == before)
+    }
+
+    @Test func writesToOlderChunksAfterNewOnesWereAddedStayPrivateToTheirCopy() {
+        var original = Self.filled(Self.perChunk + 1)
+        original[0] = "owned, then a new chunk was added"
+        for n in 0..<Self.perChunk { original.append("more \(n)") }
+        let copy = original
+        original[1] = "the original's own"
+        original[Self.perChunk * 2] = "the original's own, newest chunk"
+        #expect(copy[1] == "element 1")
+        #expect(copy[Self.perChunk * 2] == "more \(Self.perChunk - 1)")
+        #expect(original[0] == copy[0])
+    }
+
     @Test func randomCopiesWritesAndAppendsMatchArraysAndReleaseEveryElement() {
         let seed: UInt64 = 0x5EED_A11E
         var random = SplitMix64(seed: seed)
