@@ -2,7 +2,7 @@ import Testing
 @testable import SwitchboardCore
 
 /// Stale timers (an accepted offer's expiry, the SLA check of a ticket no longer waiting) are
-/// dropped once the heap doubles, without changing a single event.
+/// dropped once the heap has grown fourfold, without changing a single event.
 @Suite struct TimerCompactionTests {
     @Test func aBusyFloorKeepsItsTimerHeapWithinTheFloorInsteadOfOneTimerPerTicket() throws {
         var floor = Floor(
