@@ -21,6 +21,23 @@ import Testing
         #expect(floor.engine.totals().resolved == 20_000)
     }
 
+    @Test func anAssignedTicketKeepsItsSLACheckThroughACompactionAndIsWarnedWhenItWaitsAgain() throws {
+        var floor = Floor(
+            queues: [queue("hosting", "linux", sla: SLATargets(urgent: 10_000, high: 10_000, normal: 10_000, low: 10_000),
+                           offerTimeoutMs: 60_000)],
+            agents: [profile("alice", "linux", chat: 1)])
+        let (id, owner) = try floor.submitAccepted(ticket("hosting", customer: "acme"), at: 0)
+        // Compact at the next command: the ticket's pending SLA check (due at 8 s) is not live
+        // while the ticket is assigned, but the ticket may wait again.
+        floor.engine.timerCompactionFloor = 0
+        floor.engine.timerCompactionThreshold = 0
+        floor.tick(at: 1_000)
+        // Back to the queue at a tier nobody has: it waits.
+        try floor.run(.escalate(id, by: owner, toTier: 2), at: 2_000)
+        #expect(floor.state(id) == .queued)
+        #expect(floor.tick(at: 8_500).contains(.slaWarning(id)))
+    }
+
     @Test(arguments: [UInt64(7), 0xC0FFEE, 20_261_126])
     func compactingOftenChangesNoEventNoDeadlineAndNoSnapshot(seed: UInt64) throws {
         var generator = CommandGenerator(seed: seed)
