@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct BackpressureTests {
     @Test func aLargePayloadToASlowReaderArrivesIntactThroughPartialWrites() async throws {
-        let options = ListenerOptions(connection: ConnectionOptions(maximumOutboundBytes: 16 << 20))
+        let options = ListenerOptions(authenticationTimeout: .zero, connection: ConnectionOptions(maximumOutboundBytes: 16 << 20))
         let server = try TestServer(options: options, echo: false)
         // A small receive window (far below 8 MiB) makes the kernel take the payload in pieces.
         let socket = try RawSocket(port: server.port, receiveBuffer: 128 * 1024)
@@ -47,7 +47,7 @@ import Testing
     }
 
     @Test func aPeerThatNeverReadsIsDisconnectedAsSlowReaderOnceTheBoundIsPassed() async throws {
-        let options = ListenerOptions(connection: ConnectionOptions(maximumOutboundBytes: 256 * 1024))
+        let options = ListenerOptions(authenticationTimeout: .zero, connection: ConnectionOptions(maximumOutboundBytes: 256 * 1024))
         let server = try TestServer(options: options, echo: false)
         let socket = try RawSocket(port: server.port, receiveBuffer: 4 * 1024)
         let accepted = try #require(await server.acceptedConnection())

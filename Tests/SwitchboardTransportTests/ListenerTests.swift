@@ -5,7 +5,7 @@ import Testing
 
 @Suite struct ListenerTests {
     @Test func pastTheConnectionLimitANewConnectionGetsAnErrorLineAndIsClosed() async throws {
-        let server = try TestServer(options: ListenerOptions(maximumConnections: 2))
+        let server = try TestServer(options: ListenerOptions(maximumConnections: 2, authenticationTimeout: .zero))
         #expect(server.listener.maximumConnections == 2)
         let first = try RawSocket(port: server.port)
         let second = try RawSocket(port: server.port)
@@ -71,7 +71,7 @@ import Testing
     }
 
     @Test func anOversizedLineIsMarkedInRequestOrderAndTheConnectionStaysOpen() async throws {
-        let options = ListenerOptions(connection: ConnectionOptions(maximumLineBytes: 1024))
+        let options = ListenerOptions(authenticationTimeout: .zero, connection: ConnectionOptions(maximumLineBytes: 1024))
         let server = try TestServer(options: options, echo: false)
         let socket = try RawSocket(port: server.port)
         socket.send("BEFORE\n" + String(repeating: "x", count: 200_000) + "\nAFTER\n")
@@ -137,7 +137,7 @@ import Testing
     }
 
     @Test func theConnectionLimitIsClampedBelowTheDescriptorLimit() throws {
-        let server = try TestServer(options: ListenerOptions(maximumConnections: Int(Int32.max)))
+        let server = try TestServer(options: ListenerOptions(maximumConnections: Int(Int32.max), authenticationTimeout: .zero))
         defer { server.stop() }
         let descriptors = try #require(Posix.descriptorLimit())
         #expect(server.listener.maximumConnections == descriptors - ListenerOptions.reservedDescriptors)
