@@ -4,7 +4,10 @@ import Testing
 /// `SegmentedArray` is a value: copies share chunks until one of them writes, and then only
 /// the chunk written is copied. Strings are stored to check that shared and copied elements
 /// are retained and released correctly.
-@Suite struct SegmentedArrayTests {
+///
+/// Serialized: two tests count live `Tracked` instances in one shared counter, and run side by
+/// side they saw each other's elements (a fresh-clone CI run failed that way).
+@Suite(.serialized) struct SegmentedArrayTests {
     /// Elements per 4 MiB chunk for a `String` (16 bytes).
     static let perChunk = 4 << 20 / MemoryLayout<String>.stride
 
@@ -70,6 +73,7 @@ import Testing
 
     /// Counts live instances, so that a leaked or doubly released element shows.
     final class Tracked {
+        // nonisolated(unsafe): touched only by this suite's tests, which run one at a time.
         nonisolated(unsafe) static var live = 0
         let value: Int
         init(_ value: Int) { self.value = value; Tracked.live += 1 }
