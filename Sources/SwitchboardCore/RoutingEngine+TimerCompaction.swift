@@ -34,6 +34,11 @@ extension RoutingEngine {
         swap(&heap, &timers)
         heap.removeAll { isLive($0) || isPendingSLACheckOfOpenTicket($0) }
         swap(&heap, &timers)
+        resetTimerCompactionThreshold()
+    }
+
+    /// The next pass comes once the heap holds four times what it holds now (or the floor).
+    mutating func resetTimerCompactionThreshold() {
         timerCompactionThreshold = Swift.max(timerCompactionFloor, 4 * timers.count)
     }
 

@@ -145,6 +145,6 @@ extension RoutingEngine {
             }
             if agentsHot[index].routing.sessionLost { scheduleGraceTimers(Int32(index)) }
         }
-        timerCompactionThreshold = Swift.max(timerCompactionFloor, 4 * timers.count)
+        resetTimerCompactionThreshold()
     }
 }
