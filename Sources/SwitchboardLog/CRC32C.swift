@@ -1,4 +1,12 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), computed slicing-by-8 from tables.
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
+
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78). On x86-64 it uses the SSE 4.2
+/// `crc32` instruction, eight bytes at a time (this module is built with SSE 4.2, see
+/// Package.swift): the table form cost about 2.5 instructions a byte, 3 % of a node's
+/// instructions per ticket. Elsewhere, and as the reference in the tests, it is computed
+/// slicing-by-8 from tables.
 ///
 /// The check value of `"123456789"` is `0xE3069283`.
 public enum CRC32C {
@@ -27,6 +35,28 @@ public enum CRC32C {
     /// - Returns: the checksum of everything seen so far.
     /// - Complexity: O(n), eight bytes per step.
     public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        #if arch(x86_64)
+        var state = UInt64(~crc)
+        var offset = 0
+        let count = bytes.count
+        while count - offset >= 8 {
+            state = _mm_crc32_u64(state, bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            offset += 8
+        }
+        var crc32 = UInt32(truncatingIfNeeded: state)
+        while offset < count {
+            crc32 = _mm_crc32_u8(crc32, bytes[offset])
+            offset += 1
+        }
+        return ~crc32
+        #else
+        return softwareUpdate(crc, bytes)
+        #endif
+    }
+
+    /// `update` from the tables, slicing-by-8: the form used where there is no instruction for
+    /// it, and the reference the instruction is tested against.
+    static func softwareUpdate(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var crc = ~crc
         var offset = 0
         let count = bytes.count
@@ -50,8 +80,12 @@ public enum CRC32C {
 
     /// Continues a checksum over one byte.
     public static func update(_ crc: UInt32, byte: UInt8) -> UInt32 {
+        #if arch(x86_64)
+        return ~_mm_crc32_u8(~crc, byte)
+        #else
         let crc = ~crc
         return ~(table[Int((crc ^ UInt32(byte)) & 0xFF)] ^ (crc >> 8))
+        #endif
     }
 
     /// Continues a checksum over a byte collection.

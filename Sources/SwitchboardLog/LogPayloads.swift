@@ -1,3 +1,5 @@
+import SwitchboardProtocol
+
 /// The payloads of a batch of records, back to back in one buffer: a batch of commands is
 /// written into it without an array per command, and reused from batch to batch.
 public struct LogPayloads: Sendable {
@@ -22,6 +24,12 @@ public struct LogPayloads: Sendable {
     /// Adds a payload.
     public mutating func append(_ payload: [UInt8]) {
         bytes.append(contentsOf: payload)
+        ends.append(bytes.count)
+    }
+
+    /// Adds the payload a writer holds.
+    public mutating func append(_ writer: borrowing LineWriter) {
+        writer.append(to: &bytes)
         ends.append(bytes.count)
     }
 

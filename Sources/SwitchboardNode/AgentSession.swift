@@ -29,8 +29,9 @@ actor AgentSession {
 
     /// Writes pushes, in order, after what `outbound` already holds for the agent's connection,
     /// so that a batch's replies and pushes to one desk leave in one send.
-    func deliver(_ pushes: [Push], into outbound: inout OutboundLines) {
-        outbound.append(connection, pushes)
+    /// `writer` is scratch space, kept by the caller from batch to batch.
+    func deliver(_ pushes: [Push], into outbound: inout OutboundLines, writer: inout LineWriter) {
+        outbound.append(connection, pushes, writer: &writer)
         delivered += pushes.count
     }
 }

@@ -53,6 +53,8 @@ actor Coordinator {
     let writer: LogWriter
     /// The log payloads of the batch being proposed (kept for its storage).
     var payloadBuffer = LogPayloads()
+    /// Writes every reply, push and log record on the loop, one at a time, and is kept.
+    var scratch = LineWriter(capacity: 1024)
     /// Called once if the log fails: the node must stop and acknowledge nothing more.
     let onFatal: @Sendable (String) -> Void
     var failed = false
@@ -161,7 +163,9 @@ actor Coordinator {
         payloads.removeAll()
         for position in steps.indices {
             if case .later(let command?, _, _) = steps[position].step {
-                payloads.append { LogEntry(time: time, command: command).write(to: &$0) }
+                LogEntry(time: time, command: command).write(into: &scratch)
+                payloads.append(scratch)
+                scratch.removeAll()
             }
         }
         snapshotSchedule.logged(bytes: payloads.bytes.count)
@@ -261,17 +265,17 @@ actor Coordinator {
             ticket = id
         }
         guard let connection else { return nil }
-        var writer = LineWriter(capacity: 96)
-        writeTicketReply(ticket, into: &writer)
-        emit(writer, to: connection)
+        writeTicketReply(ticket, into: &scratch)
+        emit(scratch, to: connection)
+        scratch.removeAll()
         return nil
     }
 
     /// Queues a reply for its connection: at once, or behind an answer still being computed.
     private func emit(_ reply: Reply, to connection: Connection) {
-        var writer = LineWriter()
-        reply.write(into: &writer)
-        emit(writer, to: connection)
+        reply.write(into: &scratch)
+        emit(scratch, to: connection)
+        scratch.removeAll()
     }
 
     /// Queues written output for its connection: at once, or behind an answer still being computed.
@@ -389,10 +393,13 @@ actor Coordinator {
         // buffers are moved, not copied.
         var output = OutboundLines()
         swap(&output, &outbound)
+        var writer = LineWriter(capacity: 0)
+        swap(&writer, &scratch)
         for (position, agent) in pendingPushes.keys.enumerated() {
             let pushes = pendingPushes[at: position]
-            if !pushes.isEmpty { agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output) } }
+            if !pushes.isEmpty { agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output, writer: &writer) } }
         }
+        swap(&writer, &scratch)
         pendingPushes.removeAll()
         // A connection that is to close goes once everything it was answered is out; answers
         // still being computed off the loop hold it open until they are (see `answered`).
@@ -409,7 +416,8 @@ actor Coordinator {
             pendingPushes[at: position] = []
             var output = OutboundLines()
             swap(&output, &outbound)
-            session.assumeIsolated { $0.deliver(pushes, into: &output) }
+            var writer = LineWriter(capacity: 0)
+            session.assumeIsolated { $0.deliver(pushes, into: &output, writer: &writer) }
             swap(&output, &outbound)
         }
         sessions[session.connection.id]?.agent = nil

@@ -51,9 +51,11 @@ struct OutboundLines {
         writer.append(to: &entries[at: position].bytes)
     }
 
-    mutating func append(_ connection: Connection, _ pushes: [Push]) {
-        let position = open(connection)
-        for push in pushes { push.write(to: &entries[at: position].bytes) }
+    /// Appends pushes, written one after another with `writer` (scratch space; left empty).
+    mutating func append(_ connection: Connection, _ pushes: [Push], writer: inout LineWriter) {
+        for push in pushes { push.write(into: &writer) }
+        append(connection, writer)
+        writer.removeAll()
     }
 
     mutating func append(_ connection: Connection, bytes: [UInt8]) {

@@ -17,21 +17,23 @@ import Glibc
 /// (a uniqueness and capacity check and a call per piece, several pieces per field) cost more
 /// than everything else about writing a reply.
 public struct LineWriter: ~Copyable {
-    private var base: UnsafeMutablePointer<UInt8>
+    /// nil until something is written to a writer made with no capacity.
+    private var base: UnsafeMutablePointer<UInt8>?
     private var capacity: Int
     /// The bytes written so far.
-    private var count = 0
+    public private(set) var count = 0
 
-    /// An empty writer with room for `capacity` bytes before it grows.
+    /// An empty writer with room for `capacity` bytes before it grows. With a capacity of 0 it
+    /// allocates nothing until it is written to: a placeholder to swap a kept writer with.
     public init(capacity: Int = 256) {
-        self.capacity = Swift.max(capacity, 32)
-        base = Self.allocate(self.capacity)
+        self.capacity = capacity
+        base = capacity > 0 ? Self.allocate(capacity) : nil
     }
 
     deinit { free(base) }
 
     /// `malloc`, not `UnsafeMutablePointer.allocate`: on Linux that goes through
-    /// `posix_memalign`, about twice the work, and a node makes about three writers a ticket.
+    /// `posix_memalign`, about twice the work.
     private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<UInt8> {
         guard let memory = malloc(capacity) else { fatalError("out of memory for a \(capacity)-byte line") }
         return memory.assumingMemoryBound(to: UInt8.self)
@@ -43,6 +45,12 @@ public struct LineWriter: ~Copyable {
     /// Appends what was written to `out`, in one copy.
     public func append(to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: base, count: count))
+    }
+
+    /// Forgets what was written, keeping the buffer: a writer kept for the next line costs no
+    /// allocation, where a new writer per reply, push and log record cost seven a ticket.
+    public mutating func removeAll() {
+        count = 0
     }
 
     /// Starts a line with its verb (written as is: verbs never need quoting).
@@ -128,6 +136,12 @@ public struct LineWriter: ~Copyable {
         let cursor = keyPrefix(key, room: valueCount)
         if bare {
             if let source = value.baseAddress { cursor.update(from: source, count: value.count) }
+        } else if valueCount == value.count + 2 {
+            // Quoted without escapes (a subject, a name with a space): the count's scan found
+            // none, so the value is copied whole rather than scanned again.
+            cursor.pointee = UInt8(ascii: "\"")
+            if let source = value.baseAddress { (cursor + 1).update(from: source, count: value.count) }
+            cursor[value.count + 1] = UInt8(ascii: "\"")
         } else {
             _ = Line.encodeQuoted(value, to: cursor)
         }
@@ -161,11 +175,11 @@ public struct LineWriter: ~Copyable {
     /// Where the next `needed` bytes go, after growing if they do not fit.
     @inline(__always) private mutating func room(_ needed: Int) -> UnsafeMutablePointer<UInt8> {
         if capacity - count < needed { grow(needed) }
-        return base + count
+        return base.unsafelyUnwrapped + count
     }
 
     @inline(never) private mutating func grow(_ needed: Int) {
-        let larger = Swift.max(count + needed, capacity * 2)
+        let larger = Swift.max(count + needed, capacity * 2, 32)
         guard let moved = realloc(base, larger) else { fatalError("out of memory for a \(larger)-byte line") }
         base = moved.assumingMemoryBound(to: UInt8.self)
         capacity = larger
@@ -191,3 +205,8 @@ public struct LineWriter: ~Copyable {
         return sign + digits
     }
 }
+
+// A writer owns its buffer alone and is noncopyable: no two values ever share a buffer, so
+// handing one to another isolation domain moves the buffer with it and leaves nothing behind
+// that could race. (The pointer alone would make the type non-Sendable.)
+extension LineWriter: @unchecked Sendable {}

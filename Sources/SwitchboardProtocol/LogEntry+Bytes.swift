@@ -10,7 +10,8 @@ extension LogEntry {
         writer.append(to: &out)
     }
 
-    private func write(into w: inout LineWriter) {
+    /// Writes the entry's line without its newline with `w` (a writer kept from line to line).
+    public func write(into w: inout LineWriter) {
         let at = time.milliseconds
         switch command {
         case .upsertQueue(let config):

@@ -99,7 +99,7 @@ struct PayloadArguments: LogEntryArguments {
             if index < bytes.count && bytes[index] == UInt8(ascii: "\"") {
                 index += 1
                 valueStart = index
-                while index < bytes.count && !quotedValueEnds.contains(bytes[index]) { index += 1 }
+                index = ByteScan.first(in: bytes, from: index, word: ByteScan.hasQuoteOrBackslash) { quotedValueEnds.contains($0) }
                 guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
                 spans[count] = Span(keyStart: Int32(keyStart), keyEnd: Int32(keyEnd), valueStart: Int32(valueStart), valueEnd: Int32(index))
                 index += 1

@@ -26,7 +26,12 @@ public enum Push: Hashable, Sendable {
     /// every ticket, so it skips building a `Line`.
     public func write(to out: inout [UInt8]) {
         var writer = LineWriter(capacity: 384)
-        defer { writer.append(to: &out) }
+        write(into: &writer)
+        writer.append(to: &out)
+    }
+
+    /// Writes the push as it goes on the wire (marker, line, `\n`) with `writer`.
+    public func write(into writer: inout LineWriter) {
         writer.raw(Push.marker)
         switch self {
         case .offer(let ticket, let expiresAt):
