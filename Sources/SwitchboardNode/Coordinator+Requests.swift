@@ -310,7 +310,7 @@ extension Coordinator {
             default:
                 continue
             }
-            pendingPushes[at: pendingPushes.position(of: agent) { [] }].append(push)
+            pendingPushes[at: pendingPushes.position(of: agent) { sparePushLists.popLast() ?? [] }].append(push)
         }
     }
 }

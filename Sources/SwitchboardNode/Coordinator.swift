@@ -44,6 +44,8 @@ actor Coordinator {
     var agentSessions: [AgentID: AgentSession] = [:]
     /// Pushes decided during the current batch, per agent, handed to the sessions at its end.
     var pendingPushes = BatchTable<AgentID, [Push]>()
+    /// Emptied push lists kept for the next batches.
+    var sparePushLists: [[Push]] = []
     var outbound = OutboundLines()
     var events: [Event] = []
     var limits: ProtocolLimits
@@ -148,7 +150,7 @@ actor Coordinator {
                 if let step = connectionClosed(item.connection, reason: reason) { steps.append(PlannedStep(connection: nil, step: step)) }
             }
         }
-        propose(steps)
+        propose(consume steps)
     }
 
     /// Appends the steps' commands to the log and, once they are durable, applies and answers
@@ -176,8 +178,10 @@ actor Coordinator {
             return
         }
         let firstIndex = appendedIndex + 1
+        // The steps move into the pending batch (`consume`): a copy left here kept their array
+        // shared, and emptying it for reuse after the batch then allocated a new one.
         if payloads.isEmpty {
-            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
+            pendingBatches.append(PendingBatch(steps: consume steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
         } else {
             // Written (and under `always` synced) on this thread: as durable as the policy
             // makes them, so answered now.
@@ -187,7 +191,7 @@ actor Coordinator {
                 fail("the log failed: \(error); stopping without acknowledging anything more")
                 return
             }
-            pendingBatches.append(PendingBatch(steps: steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
+            pendingBatches.append(PendingBatch(steps: consume steps, time: time, firstIndex: firstIndex, lastIndex: appendedIndex))
             release(upTo: appendedIndex)
         }
     }
@@ -393,14 +397,19 @@ actor Coordinator {
         // buffers are moved, not copied.
         var output = OutboundLines()
         swap(&output, &outbound)
-        var writer = LineWriter(capacity: 0)
-        swap(&writer, &scratch)
         for (position, agent) in pendingPushes.keys.enumerated() {
             let pushes = pendingPushes[at: position]
-            if !pushes.isEmpty { agentSessions[agent]?.assumeIsolated { $0.deliver(pushes, into: &output, writer: &writer) } }
+            if !pushes.isEmpty { agentSessions[agent]?.deliver(pushes, into: &output, writer: &scratch) }
         }
-        swap(&writer, &scratch)
-        pendingPushes.removeAll()
+        pendingPushes.removeAll { pushes in
+            // The emptied lists serve the next batches: a new list per agent per batch was an allocation.
+            if sparePushLists.count < 64 && pushes.capacity <= 64 {
+                var emptied: [Push] = []
+                swap(&emptied, &pushes)
+                emptied.removeAll(keepingCapacity: true)
+                sparePushLists.append(emptied)
+            }
+        }
         // A connection that is to close goes once everything it was answered is out; answers
         // still being computed off the loop hold it open until they are (see `answered`).
         output.closeAfterFlushWhere { id in sessions[id].map { $0.closing && $0.held.isEmpty } ?? false }
@@ -414,11 +423,7 @@ actor Coordinator {
         if let position = pendingPushes.position(of: agent), !pendingPushes[at: position].isEmpty {
             let pushes = pendingPushes[at: position]
             pendingPushes[at: position] = []
-            var output = OutboundLines()
-            swap(&output, &outbound)
-            var writer = LineWriter(capacity: 0)
-            session.assumeIsolated { $0.deliver(pushes, into: &output, writer: &writer) }
-            swap(&output, &outbound)
+            session.deliver(pushes, into: &outbound, writer: &scratch)
         }
         sessions[session.connection.id]?.agent = nil
     }
@@ -462,5 +467,20 @@ actor Coordinator {
             return nil
         }
         propose([PlannedStep(connection: nil, step: .later(.tick, nil, answer))])
+    }
+}
+
+extension Coordinator {
+    /// `handle(batch)`, called on the loop's thread (the coordinator's executor) by the
+    /// listener's handler. `assumeIsolated` does the same with two allocations a call (it boxes
+    /// its closure to check that it did not escape), and a batch arrives every loop turn.
+    nonisolated func handleOnLoop(_ batch: InboundBatch) {
+        precondition(loop.inEventLoop, "a batch must be handed to the coordinator on its loop's thread")
+        let isolatedHandle: (isolated Coordinator, InboundBatch) -> Void = { coordinator, batch in coordinator.handle(batch) }
+        // The check above proves this thread is the coordinator's executor, which is all an
+        // isolated parameter promises; the cast drops that promise from the type, as
+        // `assumeIsolated` itself does. The closure captures nothing, so it costs no allocation.
+        let handle = unsafeBitCast(isolatedHandle, to: ((Coordinator, InboundBatch) -> Void).self)
+        handle(self, batch)
     }
 }

@@ -72,7 +72,7 @@ public final class Node: Sendable {
             await coordinator.carryOut(startup.map { PlannedStep(connection: nil, step: .later($0, nil, .none)) })
         }
         // The handler runs on the loop's thread, which is the coordinator's executor.
-        let handler = InboundHandler { batch in coordinator.assumeIsolated { $0.handle(batch) } }
+        let handler = InboundHandler { batch in coordinator.handleOnLoop(batch) }
         var options = ListenerOptions(
             maximumConnections: configuration.maximumConnections,
             authenticationTimeout: configuration.tokens.isEmpty ? .zero : .milliseconds(configuration.authTimeoutMs))
