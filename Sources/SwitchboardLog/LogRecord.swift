@@ -94,18 +94,8 @@ public struct LogRecord: Hashable, Sendable {
     /// Writes `value` in decimal at the start of `buffer` (which holds 20 bytes or more);
     /// returns how many bytes it took.
     private static func decimal(_ value: UInt64, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        var remaining = value
-        for position in stride(from: digits - 1, through: 0, by: -1) {
-            buffer[position] = UInt8(ascii: "0") + UInt8(remaining % 10)
-            remaining /= 10
-        }
-        return digits
+        precondition(buffer.count >= 20)
+        return DecimalText.write(value, to: buffer.baseAddress!)
     }
 
     // MARK: - Decoding

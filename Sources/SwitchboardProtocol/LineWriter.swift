@@ -187,22 +187,9 @@ public struct LineWriter: ~Copyable {
 
     /// Writes a decimal (at most 20 bytes) and returns its length.
     private static func writeDecimal(_ value: Int64, to cursor: UnsafeMutablePointer<UInt8>) -> Int {
-        var magnitude = value.magnitude
-        var digits = 0
-        var probe = magnitude
-        repeat {
-            digits += 1
-            probe /= 10
-        } while probe > 0
-        let sign = value < 0 ? 1 : 0
-        if sign == 1 { cursor.pointee = UInt8(ascii: "-") }
-        var position = sign + digits
-        repeat {
-            position -= 1
-            cursor[position] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-            magnitude /= 10
-        } while magnitude > 0
-        return sign + digits
+        guard value < 0 else { return DecimalText.write(UInt64(value), to: cursor) }
+        cursor.pointee = UInt8(ascii: "-")
+        return 1 + DecimalText.write(value.magnitude, to: cursor + 1)
     }
 }
 
