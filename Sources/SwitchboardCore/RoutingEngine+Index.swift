@@ -38,7 +38,7 @@ extension RoutingEngine {
 
     /// The own and routing requirements of a submit naming up to four known skills, already
     /// packed (in their submitted order), on a queue whose requirement is `base`.
-    mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
+    @inline(__always) mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
         // Unused lanes are zero, and each lane fits 16 bits (else the general path decides).
         guard all(packed .< 1 << 16) else {
             let own = internOwnRequirement(packed: packed, count: count, tier: tier)
