@@ -41,6 +41,18 @@ extension RoutingEngine {
             requirement = mergeRequirements(base, own: own)
         }
         let customer = knownCustomer ?? customers.intern(submission.customer)
+        let index = create(submission, queue: queue, customer: customer, own: own, requirement: requirement, events: &events)
+        // Nothing so far entered a ready heap or the waiting tickets.
+        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
+    }
+
+    /// Adds a checked submission's ticket record, subject and first history step; returns its
+    /// index. Kept out of `submit`: with the name look-ups inlined there, the appends below
+    /// were no longer inlined into it, and each stayed several calls.
+    @inline(never)
+    private mutating func create(
+        _ submission: TicketSubmission, queue: Int32, customer: Int32, own: Int32, requirement: Int32, events: inout [Event]
+    ) -> Int {
         let id = nextTicketID
         nextTicketID += 1
         let index = tickets.count
@@ -54,8 +66,7 @@ extension RoutingEngine {
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
-        // Nothing so far entered a ready heap or the waiting tickets.
-        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
+        return index
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
