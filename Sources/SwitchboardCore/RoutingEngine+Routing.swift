@@ -7,8 +7,7 @@ extension RoutingEngine {
     /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
     ///   ready heap and no ticket has been queued: then a ticket of the same requirement already
     ///   waiting on the channel answers "nobody" without a search (see `settledChannels`).
-    // Inlined into its two callers (`route`, `reroute`): one call per ticket saved.
-    @inline(__always)
+    @inline(__always)  // into its two callers (`route`, `reroute`): a call per ticket saved
     mutating func pickAgent(forTicket index: Int, asAtCommandStart: Bool = false) -> Int32? {
         // The record is read once (see `setState`).
         let ticket = tickets[index]
@@ -59,8 +58,7 @@ extension RoutingEngine {
     /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
     ///   ready heap and no ticket has been queued: then the channels where the agent's group
     ///   has someone ready are not searched (see `settledChannels`).
-    // Inlined into `fill`, its only caller, which calls it once or twice per freed agent.
-    @inline(__always)
+    @inline(__always)  // into `fill`, its only caller, which calls it once or twice per freed agent
     mutating func pickTicket(forAgent index: Int32, asAtCommandStart: Bool = false) -> Int? {
         let routing = agentsHot[Int(index)].routing
         let ready = routing.readyChannels
