@@ -266,6 +266,7 @@ extension RoutingEngine {
 
     /// Moves a ticket to a new state held by `owner` and appends the step to its history, with
     /// one write to the ticket's record: the form of `setState` and `record` for the hot path.
+    @inline(__always)  // twice a ticket, from `offer` and `resolve`: the call cost as much as a counter update
     mutating func setState(_ index: Int, _ state: TicketState, owner: Int32, recording kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
         // The record is read once: each field read through the chunked store repeats the
         // bounds check and the chunk look-up.
