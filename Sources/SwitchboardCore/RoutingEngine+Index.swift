@@ -158,6 +158,12 @@ extension RoutingEngine {
     /// Puts the agent in, moves it within, or takes it out of its group's heaps so they
     /// reflect its current status, load and keys. Call after any change to those.
     mutating func reindexAgent(_ index: Int32) {
+        reindexAgentInPlace(index)
+    }
+
+    /// `reindexAgent`, inlined where it runs once a ticket (`offer`, `fill`); the other callers
+    /// share one copy.
+    @inline(__always) mutating func reindexAgentInPlace(_ index: Int32) {
         let a = Int(index)
         let routing = agentsHot[a].routing
         let wasReady = routing.readyMask

@@ -220,7 +220,7 @@ extension RoutingEngine {
             dequeueWaiting(ticket)
             offer(ticket, to: agent, events: &events, reindex: false)
         }
-        reindexAgent(agent)
+        reindexAgentInPlace(agent)
     }
 
     /// Gives a queued ticket to an agent: an offer, or an assignment when the agent auto-accepts.
@@ -242,7 +242,7 @@ extension RoutingEngine {
             if !ticket.slaTimerPending { scheduleSLATimer(index) }
             events.append(.ticketOffered(id, agentsHot[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
         }
-        if reindex { reindexAgent(agent) }
+        if reindex { reindexAgentInPlace(agent) }
     }
 
     /// Takes a ticket away from the agent holding it (offer or assignment) and frees the capacity.
