@@ -72,19 +72,20 @@ struct NameIndex: Sendable {
     private var selectorMask = 1
     private var count = 0
 
-    /// The shard a hash belongs to (linear hashing's address function).
-    @inline(__always) private func shard(of hash: UInt64) -> Int {
+    /// The shard a hash belongs to (linear hashing's address function), among `count` shards:
+    /// the caller passes its buffer's count, since `shards.count` stayed a call in a look-up.
+    @inline(__always) private func shard(of hash: UInt64, count: Int) -> Int {
         let shard = Self.selector(hash) & selectorMask
-        return shard < shards.count ? shard : shard & (selectorMask >> 1)
+        return shard < count ? shard : shard & (selectorMask >> 1)
     }
 
     /// Looks a name up: its id if present, and where it is or would go.
     /// - Parameter sameLongName: whether the stored name with an id is exactly the key's name,
     ///   asked only for a key longer than a slot holds whose slot matched.
     @inline(__always) func probe(_ key: NameKey, sameLongName: (Int32) -> Bool) -> (id: Int32?, place: Place) {
-        let shard = shard(of: key.hash)
-        return shards.withUnsafeBufferPointer { shards in
-            shards[shard].slots.withUnsafeBufferPointer { slots in
+        shards.withUnsafeBufferPointer { shards in
+            let shard = shard(of: key.hash, count: shards.count)
+            return shards[shard].slots.withUnsafeBufferPointer { slots in
                 let mask = slots.count - 1
                 var position = Int(truncatingIfNeeded: key.hash) & mask
                 let tag = key.tag

@@ -38,7 +38,7 @@ extension RoutingEngine {
 
     /// The own and routing requirements of a submit naming up to four known skills, already
     /// packed (in their submitted order), on a queue whose requirement is `base`.
-    mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
+    @inline(__always) mutating func submittedRequirements(packed: SIMD4<UInt32>, count: Int, tier: Int, base: Int32) -> SubmittedRequirements {
         // Unused lanes are zero, and each lane fits 16 bits (else the general path decides).
         guard all(packed .< 1 << 16) else {
             let own = internOwnRequirement(packed: packed, count: count, tier: tier)
@@ -158,6 +158,12 @@ extension RoutingEngine {
     /// Puts the agent in, moves it within, or takes it out of its group's heaps so they
     /// reflect its current status, load and keys. Call after any change to those.
     mutating func reindexAgent(_ index: Int32) {
+        reindexAgentInPlace(index)
+    }
+
+    /// `reindexAgent`, inlined where it runs once a ticket (`offer`, `fill`); the other callers
+    /// share one copy.
+    @inline(__always) mutating func reindexAgentInPlace(_ index: Int32) {
         let a = Int(index)
         let routing = agentsHot[a].routing
         let wasReady = routing.readyMask
@@ -226,31 +232,39 @@ extension RoutingEngine {
 
 extension RoutingEngine {
     @inline(__always) func ticketKey(_ index: Int) -> TicketKey {
-        TicketKey(rank: tickets[index].rank, deadline: tickets[index].deadline, id: UInt64(index + 1))
+        Self.ticketKey(of: tickets[index], index: index)
+    }
+
+    @inline(__always) static func ticketKey(of ticket: TicketRecord, index: Int) -> TicketKey {
+        TicketKey(rank: ticket.rank, deadline: ticket.deadline, id: UInt64(index + 1))
     }
 
     mutating func enqueueWaiting(_ index: Int) {
-        let channel = tickets[index].channel.index
-        let requirement = Int(tickets[index].requirement)
+        // The record is read once (see `setState`).
+        let ticket = tickets[index]
+        let channel = ticket.channel.index
+        let requirement = Int(ticket.requirement)
         let heap = requirement * 4 + channel
         let slot = waitingSlots.take(for: index)
         tickets[index].waitingSlot = slot
-        let key = ticketKey(index)
+        let key = Self.ticketKey(of: ticket, index: index)
         waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
             var positions = HeapPositions(base: buffer.baseAddress!)
             ticketHeaps[heap].insert(slot, key: key, positions: &positions)
         }
         ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
         if ticketHeaps[heap].count == 1 { waitingRequirements[channel].insert(requirement) }
-        if tickets[index].hasExclusions { waitingAvoiders += 1 }
-        if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
+        if ticket.hasExclusions { waitingAvoiders += 1 }
+        if !ticket.slaTimerPending { scheduleSLATimer(index) }
     }
 
     mutating func dequeueWaiting(_ index: Int) {
-        let slot = tickets[index].waitingSlot
+        // The record is read once (see `setState`).
+        let ticket = tickets[index]
+        let slot = ticket.waitingSlot
         guard slot >= 0 else { return }
-        let channel = tickets[index].channel.index
-        let requirement = Int(tickets[index].requirement)
+        let channel = ticket.channel.index
+        let requirement = Int(ticket.requirement)
         let heap = requirement * 4 + channel
         waitingSlots.positions.withUnsafeMutableBufferPointer { buffer in
             var positions = HeapPositions(base: buffer.baseAddress!)
@@ -258,7 +272,7 @@ extension RoutingEngine {
         }
         waitingSlots.release(slot)
         tickets[index].waitingSlot = -1
-        if tickets[index].hasExclusions { waitingAvoiders -= 1 }
+        if ticket.hasExclusions { waitingAvoiders -= 1 }
         ticketTops[heap] = ticketHeaps[heap].top ?? Self.emptyTicketTop
         if ticketHeaps[heap].isEmpty { waitingRequirements[channel].remove(requirement) }
     }

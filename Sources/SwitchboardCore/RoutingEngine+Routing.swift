@@ -7,14 +7,17 @@ extension RoutingEngine {
     /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
     ///   ready heap and no ticket has been queued: then a ticket of the same requirement already
     ///   waiting on the channel answers "nobody" without a search (see `settledChannels`).
+    @inline(__always)  // into its two callers (`route`, `reroute`): a call per ticket saved
     mutating func pickAgent(forTicket index: Int, asAtCommandStart: Bool = false) -> Int32? {
-        let channel = tickets[index].channel.index
-        let table = Int(queues[Int(tickets[index].queue)].config.strategy.rawValue) * 4 + channel
-        let requirement = Int(tickets[index].requirement)
+        // The record is read once (see `setState`).
+        let ticket = tickets[index]
+        let channel = ticket.channel.index
+        let table = Int(queues[Int(ticket.queue)].config.strategy.rawValue) * 4 + channel
+        let requirement = Int(ticket.requirement)
         decisions &+= 1
         if asAtCommandStart && waitingAvoiders == 0 && ticketTops[requirement &* 4 &+ channel].handle >= 0 { return nil }
         var best = groupsForRequirement.withUnsafeBufferPointer { groupTops.best(in: $0[requirement], table: table) }
-        guard best.handle >= 0, isAvoiding(index), avoids(index, agent: best.handle) else {
+        guard best.handle >= 0, ticket.hasExclusions, avoids(index, agent: best.handle) else {
             return best.handle >= 0 ? best.handle : nil
         }
         // Rare path: the ticket was declined or missed recently; look past the agents it avoids.
@@ -55,6 +58,7 @@ extension RoutingEngine {
     /// - Parameter asAtCommandStart: whether, so far in this command, no agent has entered a
     ///   ready heap and no ticket has been queued: then the channels where the agent's group
     ///   has someone ready are not searched (see `settledChannels`).
+    @inline(__always)  // into `fill`, its only caller, which calls it once or twice per freed agent
     mutating func pickTicket(forAgent index: Int32, asAtCommandStart: Bool = false) -> Int? {
         let routing = agentsHot[Int(index)].routing
         let ready = routing.readyChannels
@@ -185,8 +189,10 @@ extension RoutingEngine {
     @inline(__always) private func affinityAgent(for index: Int, last: Affinity) -> Int32? {
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
-        guard agentsHot[Int(agentIndex)].routing.isReady(on: tickets[index].channel.index),
-              groupsForRequirement[Int(tickets[index].requirement)].contains(Int(agentsHot[Int(agentIndex)].routing.group)),
+        let ticket = tickets[index]
+        let routing = agentsHot[Int(agentIndex)].routing
+        guard routing.isReady(on: ticket.channel.index),
+              groupsForRequirement[Int(ticket.requirement)].contains(Int(routing.group)),
               !avoids(index, agent: agentIndex)
         else { return nil }
         return agentIndex
@@ -214,27 +220,29 @@ extension RoutingEngine {
             dequeueWaiting(ticket)
             offer(ticket, to: agent, events: &events, reindex: false)
         }
-        reindexAgent(agent)
+        reindexAgentInPlace(agent)
     }
 
     /// Gives a queued ticket to an agent: an offer, or an assignment when the agent auto-accepts.
     mutating func offer(_ index: Int, to agent: Int32, events: inout [Event], reindex: Bool = true) {
         let id = TicketID(UInt64(index + 1))
         let a = Int(agent)
+        // The record is read once (see `setState`); the writes below do not touch these fields.
+        let ticket = tickets[index]
         offerSequence &+= 1
-        agentsHot[a].takeOffer(Int32(index), channel: tickets[index].channel.index, at: now, sequence: offerSequence)
+        agentsHot[a].takeOffer(Int32(index), channel: ticket.channel.index, at: now, sequence: offerSequence)
         if agentsHot[a].routing.autoAccept {
             setState(index, .assigned, owner: agent, recording: .assigned, agent: agent)
             events.append(.ticketAssigned(id, agentsHot[a].id))
         } else {
-            let expiresAt = now + queues[Int(tickets[index].queue)].config.offerTimeoutMs
+            let expiresAt = now + queues[Int(ticket.queue)].config.offerTimeoutMs
             tickets[index].offerExpiresAt = expiresAt
             setState(index, .offered, owner: agent, recording: .offered, agent: agent)
             timers.insert(Timer(at: expiresAt, kind: .offerExpiry, target: Int32(index)))
-            if !tickets[index].slaTimerPending { scheduleSLATimer(index) }
+            if !ticket.slaTimerPending { scheduleSLATimer(index) }
             events.append(.ticketOffered(id, agentsHot[a].id, expiresAt: Timestamp(milliseconds: expiresAt)))
         }
-        if reindex { reindexAgent(agent) }
+        if reindex { reindexAgentInPlace(agent) }
     }
 
     /// Takes a ticket away from the agent holding it (offer or assignment) and frees the capacity.

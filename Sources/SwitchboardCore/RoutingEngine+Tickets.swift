@@ -41,6 +41,18 @@ extension RoutingEngine {
             requirement = mergeRequirements(base, own: own)
         }
         let customer = knownCustomer ?? customers.intern(submission.customer)
+        let index = create(submission, queue: queue, customer: customer, own: own, requirement: requirement, events: &events)
+        // Nothing so far entered a ready heap or the waiting tickets.
+        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
+    }
+
+    /// Adds a checked submission's ticket record, subject and first history step; returns its
+    /// index. Kept out of `submit`: with the name look-ups inlined there, the appends below
+    /// were no longer inlined into it, and each stayed several calls.
+    @inline(never)
+    private mutating func create(
+        _ submission: TicketSubmission, queue: Int32, customer: Int32, own: Int32, requirement: Int32, events: inout [Event]
+    ) -> Int {
         let id = nextTicketID
         nextTicketID += 1
         let index = tickets.count
@@ -54,8 +66,7 @@ extension RoutingEngine {
         ticketSubjects.append(submission.subject)
         queues[Int(queue)].waiting += 1
         events.append(.ticketCreated(TicketID(id)))
-        // Nothing so far entered a ready heap or the waiting tickets.
-        route(index, reason: nil, lastResolver: lastResolver, asAtCommandStart: true, events: &events)
+        return index
     }
 
     mutating func accept(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
@@ -100,13 +111,15 @@ extension RoutingEngine {
     mutating func resolve(_ id: TicketID, by agentID: AgentID, events: inout [Event]) throws(EngineError) {
         let index = try ticketSlot(id)
         let agent = try actingAgent(agentID, on: index)
-        guard tickets[index].owner == agent else { throw .notOwner(id, agentID) }
-        guard tickets[index].state == .assigned else { throw .invalidState(id, tickets[index].state) }
-        agentsHot[Int(agent)].giveBack(Int32(index), channel: tickets[index].channel.index)
+        // The record is read once (see `setState`); `setState` changes none of the fields read.
+        let ticket = tickets[index]
+        guard ticket.owner == agent else { throw .notOwner(id, agentID) }
+        guard ticket.state == .assigned else { throw .invalidState(id, ticket.state) }
+        agentsHot[Int(agent)].giveBack(Int32(index), channel: ticket.channel.index)
         setState(index, .resolved, owner: -1, recording: .resolved, agent: agent)
-        customers[payload: tickets[index].customer] = Affinity(agent: agent, at: now)
+        customers[payload: ticket.customer] = Affinity(agent: agent, at: now)
         events.append(.ticketResolved(id, agentID))
-        let wrapUp = queues[Int(tickets[index].queue)].config.wrapUpMs
+        let wrapUp = queues[Int(ticket.queue)].config.wrapUpMs
         if wrapUp > 0 && agentsHot[Int(agent)].routing.status == .available {
             agents[Int(agent)].wrapUpEndsAt = now + wrapUp
             timers.insert(Timer(at: now + wrapUp, kind: .wrapUpEnd, target: agent))
@@ -253,18 +266,21 @@ extension RoutingEngine {
 
     /// Moves a ticket to a new state held by `owner` and appends the step to its history, with
     /// one write to the ticket's record: the form of `setState` and `record` for the hot path.
+    @inline(__always)  // twice a ticket, from `offer` and `resolve`: the call cost as much as a counter update
     mutating func setState(_ index: Int, _ state: TicketState, owner: Int32, recording kind: HistoryKind, agent: Int32, detail: Int32 = 0) {
-        let old = tickets[index].state
-        if old != state {
-            let breachedCloses = tickets[index].slaBreached && state.isClosed
-            queues[Int(tickets[index].queue)].countMove(from: old, to: state, breachedCloses: breachedCloses)
-            if state.isClosed && tickets[index].hasExclusions {
+        // The record is read once: each field read through the chunked store repeats the
+        // bounds check and the chunk look-up.
+        let ticket = tickets[index]
+        if ticket.state != state {
+            let breachedCloses = ticket.slaBreached && state.isClosed
+            queues[Int(ticket.queue)].countMove(from: ticket.state, to: state, breachedCloses: breachedCloses)
+            if state.isClosed && ticket.hasExclusions {
                 exclusions[Int32(index)] = nil
                 setAvoiding(index, false)
             }
         }
         let step = Int32(history.count)
-        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: tickets[index].historyTail))
+        history.append(HistoryRecord(at: now, kind: kind, agent: agent, detail: detail, previous: ticket.historyTail))
         tickets[index].enter(state, owner: owner, step: step)
     }
 

@@ -105,16 +105,21 @@ extension RoutingEngine {
 
     /// When a waiting ticket's SLA warning is due.
     @inline(__always) func warningTime(_ index: Int) -> Int64 {
-        let created = tickets[index].createdAt
-        return created + (tickets[index].deadline - created) * Int64(policy.slaWarningPercent) / 100
+        Self.warningTime(of: tickets[index], percent: policy.slaWarningPercent)
+    }
+
+    @inline(__always) static func warningTime(of ticket: TicketRecord, percent: Int) -> Int64 {
+        ticket.createdAt + (ticket.deadline - ticket.createdAt) * Int64(percent) / 100
     }
 
     /// Schedules the next SLA check of a waiting ticket (the warning, or the breach once
     /// warned), unless one is pending or both have fired. One pending SLA timer per ticket at most.
     mutating func scheduleSLATimer(_ index: Int) {
-        guard !tickets[index].slaTimerPending, !tickets[index].slaBreached else { return }
-        let at = tickets[index].slaWarned ? tickets[index].deadline : warningTime(index)
-        timers.insert(Timer(at: at, kind: tickets[index].slaWarned ? .slaBreach : .slaWarning, target: Int32(index)))
+        // The record is read once (see `setState`).
+        let ticket = tickets[index]
+        guard !ticket.slaTimerPending, !ticket.slaBreached else { return }
+        let at = ticket.slaWarned ? ticket.deadline : Self.warningTime(of: ticket, percent: policy.slaWarningPercent)
+        timers.insert(Timer(at: at, kind: ticket.slaWarned ? .slaBreach : .slaWarning, target: Int32(index)))
         tickets[index].slaTimerPending = true
     }
 

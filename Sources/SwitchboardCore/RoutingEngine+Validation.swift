@@ -30,6 +30,8 @@ extension RoutingEngine {
         }
     }
 
+    /// Inlined: every submit checks its subject, and a call kept the text retained around it.
+    @inline(__always)
     static func checkText(_ text: String, _ what: @autoclosure () -> String, maximum: Int, allowEmpty: Bool) throws(EngineError) {
         let ok = text.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
             guard allowEmpty || !bytes.isEmpty, bytes.count <= maximum else { return false }

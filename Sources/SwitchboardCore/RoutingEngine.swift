@@ -139,6 +139,9 @@ public struct RoutingEngine: Sendable {
         compactTimersIfDue()
     }
 
+    /// Inlined into `apply`, its only caller: a call of its own saved and restored the
+    /// registers once more per command.
+    @inline(__always)
     private mutating func dispatch(_ command: Command, events: inout [Event]) throws(EngineError) {
         switch command {
         case .upsertQueue(let config): try upsertQueue(config, events: &events)

@@ -116,6 +116,9 @@ struct SegmentedArray<Element> {
         @exclusivity(unchecked) private var owners: UnsafeMutablePointer<Chunk>
         @exclusivity(unchecked) private var ownerCapacity: Int
         @exclusivity(unchecked) var count = 0
+        /// `chunks.count`, kept apart: every write asks for it (`ownedBit`), and the array's
+        /// `count` stayed a call there.
+        @exclusivity(unchecked) private var chunkCount = 0
         /// Which of the newest 64 chunks are known to be this storage's alone: bit `i` is chunk
         /// `chunks.count - 1 - i` (writes go mostly to the newest elements). A bit is set once
         /// the chunk was found or made unique, while this storage is itself unique, and every
@@ -141,6 +144,7 @@ struct SegmentedArray<Element> {
             let copy = Storage(ownerCapacity: ownerCapacity)
             copy.owners.initialize(from: owners, count: chunks.count)
             copy.chunks = chunks
+            copy.chunkCount = chunkCount
             copy.count = count
             ownedChunks.store(0, ordering: .releasing)
             return copy
@@ -148,7 +152,7 @@ struct SegmentedArray<Element> {
 
         /// Bit of `ownedChunks` for chunk `index`, or 0 when it is not among the newest 64.
         @inline(__always) private func ownedBit(_ index: Int) -> UInt64 {
-            let age = chunks.count &- 1 &- index
+            let age = chunkCount &- 1 &- index
             return age < 64 ? 1 << UInt64(age) : 0
         }
 
@@ -172,6 +176,7 @@ struct SegmentedArray<Element> {
             }
             (owners + used).initialize(to: chunk)
             chunks.append(chunk.base)
+            chunkCount = chunks.count
             // The others grow one older; the new chunk is this storage's alone.
             ownedChunks.store(ownedChunks.load(ordering: .relaxed) << 1 | 1, ordering: .relaxed)
         }

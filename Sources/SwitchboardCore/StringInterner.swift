@@ -47,8 +47,9 @@ struct StringTable<Payload: Sendable>: Sendable {
         @inline(__always) set { pages[payload: id] = newValue }
     }
 
-    /// The id of `name`, or nil when it was never interned.
-    func find(_ name: String) -> Int32? {
+    /// The id of `name`, or nil when it was never interned. Inlined: a call kept the name
+    /// retained around it, and the closure below stayed a call of its own.
+    @inline(__always) func find(_ name: String) -> Int32? {
         // Not `withUTF8`, which is mutating and so first copies the string.
         if let id = name.utf8.withContiguousStorageIfAvailable({ probe(NameKey($0)).id }) { return id }
         var name = name
