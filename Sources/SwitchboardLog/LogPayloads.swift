@@ -33,11 +33,6 @@ public struct LogPayloads: Sendable {
         ends.append(bytes.count)
     }
 
-    /// Adds a payload that `write` appends to the buffer it is given.
-    public mutating func append(writing write: (inout [UInt8]) -> Void) {
-        write(&bytes)
-        ends.append(bytes.count)
-    }
 
     /// Forgets the payloads, keeping the storage.
     public mutating func removeAll() {

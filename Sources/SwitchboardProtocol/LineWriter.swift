@@ -17,17 +17,15 @@ import Glibc
 /// (a uniqueness and capacity check and a call per piece, several pieces per field) cost more
 /// than everything else about writing a reply.
 public struct LineWriter: ~Copyable {
-    /// nil until something is written to a writer made with no capacity.
-    private var base: UnsafeMutablePointer<UInt8>?
+    private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     /// The bytes written so far.
-    public private(set) var count = 0
+    private var count = 0
 
-    /// An empty writer with room for `capacity` bytes before it grows. With a capacity of 0 it
-    /// allocates nothing until it is written to: a placeholder to swap a kept writer with.
+    /// An empty writer with room for `capacity` bytes before it grows.
     public init(capacity: Int = 256) {
-        self.capacity = capacity
-        base = capacity > 0 ? Self.allocate(capacity) : nil
+        self.capacity = Swift.max(capacity, 32)
+        base = Self.allocate(self.capacity)
     }
 
     deinit { free(base) }
@@ -175,11 +173,11 @@ public struct LineWriter: ~Copyable {
     /// Where the next `needed` bytes go, after growing if they do not fit.
     @inline(__always) private mutating func room(_ needed: Int) -> UnsafeMutablePointer<UInt8> {
         if capacity - count < needed { grow(needed) }
-        return base.unsafelyUnwrapped + count
+        return base + count
     }
 
     @inline(never) private mutating func grow(_ needed: Int) {
-        let larger = Swift.max(count + needed, capacity * 2, 32)
+        let larger = Swift.max(count + needed, capacity * 2)
         guard let moved = realloc(base, larger) else { fatalError("out of memory for a \(larger)-byte line") }
         base = moved.assumingMemoryBound(to: UInt8.self)
         capacity = larger
@@ -192,8 +190,3 @@ public struct LineWriter: ~Copyable {
         return 1 + DecimalText.write(value.magnitude, to: cursor + 1)
     }
 }
-
-// A writer owns its buffer alone and is noncopyable: no two values ever share a buffer, so
-// handing one to another isolation domain moves the buffer with it and leaves nothing behind
-// that could race. (The pointer alone would make the type non-Sendable.)
-extension LineWriter: @unchecked Sendable {}

@@ -92,6 +92,24 @@ import Testing
         return out
     }
 
+    /// The escape scan tests eight bytes at once with a wider test (any control character) and
+    /// settles a hit byte by byte: a control character that needs no escape must neither be
+    /// escaped nor stop the scan from finding an escape words later.
+    @Test func aControlCharacterThatNeedsNoEscapeDoesNotHideALaterEscape() {
+        let values = [
+            "\u{01}" + String(repeating: "abcdefgh", count: 5) + "\"" + String(repeating: "x", count: 9),
+            String(repeating: "\u{01}\u{1F}", count: 12),
+            "ab cd\u{02}efgh ijklmnop\nqrstuvwx\u{03}yz\\",
+        ]
+        for value in values {
+            var writer = LineWriter()
+            writer.verb("VERB")
+            writer.field(key: "k", value: value)
+            let expected = Self.referenceText(Line("VERB", [], [.init("k", value)]))
+            #expect(String(decoding: writer.bytes, as: UTF8.self) == expected, "\(value.debugDescription)")
+        }
+    }
+
     @Test func theByteEncodersWriteWhatTheReferenceEncoderWrote() {
         let seed = UInt64.random(in: 0...UInt64.max)
         var random = SplitMix64(seed: seed)
