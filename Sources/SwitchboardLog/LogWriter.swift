@@ -42,6 +42,11 @@ public final class LogWriter: @unchecked Sendable {
     private var syncing = false
     /// Writes so far, so a sync knows whether a write came after it began.
     private var writes = 0
+    /// Threads waiting (in `waitForSyncToEnd`) for a sync outside the lock to end: a sync
+    /// that ends with none wakes nobody. Under `always` a lone appender syncs every batch, and
+    /// waking the writer's idle thread for each one was two thread switches and a handful of
+    /// futex calls per batch, on the core the clients need.
+    private var syncWaiters = 0
     /// Called once if a background sync fails (`.interval`), where no append is waiting to
     /// hear of it.
     private var onFailure: (@Sendable (LogWriterError) -> Void)?
@@ -141,7 +146,7 @@ public final class LogWriter: @unchecked Sendable {
             if rollover && syncing {
                 // A sync outside the lock holds this descriptor. Waiting lets go of the lock, so
                 // all of the above is done again after it.
-                condition.wait()
+                waitForSyncToEnd()
                 continue
             }
             do throws(LogIOError) {
@@ -155,7 +160,7 @@ public final class LogWriter: @unchecked Sendable {
                 try Self.write(bytes, fd: fd, path: path, fileSystem: options.fileSystem)
             } catch {
                 failure = error  // first, so nothing else writes while this waits
-                while syncing { condition.wait() }
+                while syncing { waitForSyncToEnd() }
                 closeCurrent()
                 condition.broadcast()
                 throw .failed(error)
@@ -163,7 +168,7 @@ public final class LogWriter: @unchecked Sendable {
             break
         }
         segmentBytes += bytes.count
-        if !dirty { condition.signal() }  // starts the sync thread's interval
+        if case .interval = options.fsync, !dirty { condition.signal() }  // starts the sync thread's interval
         dirty = true
         writes += 1
         nextIndex += UInt64(payloads.count)
@@ -183,7 +188,7 @@ public final class LogWriter: @unchecked Sendable {
         while syncedIndex < index {
             if let failure { throw .failed(failure) }
             if syncing {
-                condition.wait()
+                waitForSyncToEnd()
                 continue
             }
             let target = nextIndex - 1
@@ -207,7 +212,7 @@ public final class LogWriter: @unchecked Sendable {
         let result = Result { () throws(LogIOError) in try options.fileSystem.sync(fd, path: path) }
         condition.lock()
         syncing = false
-        condition.broadcast()
+        if syncWaiters > 0 { condition.broadcast() }
         if case .success = result {
             if writes == writesBefore { dirty = false }
             lastSync = .now
@@ -284,7 +289,7 @@ public final class LogWriter: @unchecked Sendable {
                 condition.lock()
             }
         }
-        while syncing { condition.wait() }  // an append's sync (`.always`) holds the descriptor
+        while syncing { waitForSyncToEnd() }  // an append's sync (`.always`) holds the descriptor
         if failure == nil && fd >= 0 {
             do {
                 try trimPreallocation()
@@ -297,6 +302,14 @@ public final class LogWriter: @unchecked Sendable {
         finished = true
         condition.broadcast()
         condition.unlock()
+    }
+
+    /// Waits, with the lock let go meanwhile, until a sync outside the lock ends (or anything
+    /// else broadcasts: callers check their condition again).
+    private func waitForSyncToEnd() {
+        syncWaiters += 1
+        condition.wait()
+        syncWaiters -= 1
     }
 
     private func elapsedSinceSync() -> Double {
