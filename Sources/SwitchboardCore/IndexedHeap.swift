@@ -124,19 +124,24 @@ struct HeapPositions: PositionTable {
 /// A plain binary min-heap (no handles): the engine's timers, and any simulation that needs
 /// "the earliest pending thing" (the demo and the benchmark use it for their scheduled events).
 public struct MinHeap<Element: Comparable> {
-    private(set) var elements: [Element] = []
+    @usableFromInline private(set) var elements: [Element] = []
 
     /// An empty heap.
+    @inlinable
     public init() {}
 
     /// Whether nothing is in the heap.
+    @inlinable
     public var isEmpty: Bool { elements.isEmpty }
     /// How many elements are in the heap.
+    @inlinable
     public var count: Int { elements.count }
     /// The smallest element. Complexity: O(1).
+    @inlinable
     public var min: Element? { elements.first }
 
     /// Adds an element. Complexity: O(log n).
+    @inlinable
     public mutating func insert(_ element: Element) {
         elements.append(element)
         var child = elements.count - 1
@@ -150,6 +155,7 @@ public struct MinHeap<Element: Comparable> {
     }
 
     /// Removes and returns the smallest element. Complexity: O(log n).
+    @inlinable
     public mutating func popMin() -> Element? {
         guard !elements.isEmpty else { return nil }
         let first = elements[0]
@@ -161,10 +167,12 @@ public struct MinHeap<Element: Comparable> {
     }
 
     /// Empties the heap, keeping its storage.
+    @inlinable
     public mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
 
     /// Keeps only the elements `keep` accepts and restores the heap order over them.
     /// Complexity: O(n), the order restored bottom-up (Floyd), not by n insertions.
+    @inlinable
     public mutating func removeAll(keeping keep: (Element) -> Bool) {
         var kept = 0
         for position in elements.indices where keep(elements[position]) {
@@ -179,7 +187,7 @@ public struct MinHeap<Element: Comparable> {
         }
     }
 
-    private mutating func siftDown(from start: Int) {
+    @inlinable mutating func siftDown(from start: Int) {
         let element = elements[start]
         let count = elements.count
         var parent = start
