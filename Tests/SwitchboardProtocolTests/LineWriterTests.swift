@@ -95,6 +95,18 @@ import Testing
     /// The escape scan tests eight bytes at once with a wider test (any control character) and
     /// settles a hit byte by byte: a control character that needs no escape must neither be
     /// escaped nor stop the scan from finding an escape words later.
+    @Test func theShortCopyMovesEveryLengthExactlyAndTouchesNothingAround() {
+        let source = (0..<64).map { UInt8(1 + $0) }
+        for count in 0...48 {
+            var target = [UInt8](repeating: 0xEE, count: 64)
+            source.withUnsafeBufferPointer { from in
+                target.withUnsafeMutableBufferPointer { to in LineWriter.copy(from.baseAddress! + 3, to: to.baseAddress! + 5, count: count) }
+            }
+            #expect(Array(target[5..<(5 + count)]) == Array(source[3..<(3 + count)]), "length \(count)")
+            #expect(target[0..<5].allSatisfy { $0 == 0xEE } && target[(5 + count)...].allSatisfy { $0 == 0xEE }, "length \(count)")
+        }
+    }
+
     @Test func aControlCharacterThatNeedsNoEscapeDoesNotHideALaterEscape() {
         let values = [
             "\u{01}" + String(repeating: "abcdefgh", count: 5) + "\"" + String(repeating: "x", count: 9),
