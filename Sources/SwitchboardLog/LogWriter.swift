@@ -271,7 +271,13 @@ public final class LogWriter: @unchecked Sendable {
     private func runSyncs() {
         condition.lock()
         while !closing && failure == nil {
-            guard case .interval(let ms) = options.fsync, dirty, !syncing else {
+            if syncing {
+                // No other thread syncs under `interval` today; if one ever does, this waits
+                // counted, so that the sync's end wakes it.
+                waitForSyncToEnd()
+                continue
+            }
+            guard case .interval(let ms) = options.fsync, dirty else {
                 condition.wait()
                 continue
             }
