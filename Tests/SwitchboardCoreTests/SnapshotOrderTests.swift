@@ -24,3 +24,21 @@ import Testing
         }
     }
 }
+
+extension SnapshotOrderTests {
+    @Test func theSnapshotListsResolvedCustomersInTheOrderOfTheirNamesBytes() throws {
+        var engine = RoutingEngine()
+        var events: [Event] = []
+        let at = Timestamp(milliseconds: 1_000)
+        try engine.apply(.upsertQueue(QueueConfig(name: "q")), at: at, into: &events)
+        try engine.apply(.login(AgentProfile(id: AgentID("a"), skills: [], capacity: Capacity(web: 1), autoAccept: true)), at: at, into: &events)
+        // Interned in an order unlike the bytes' order, with non-ASCII names and shared prefixes.
+        let names = ["zeta", "Émile", "alpha", "ab", "a", "été", "alphabet-soup-of-customers", "alphabet-soup", "Zoë", "a~", "a!"]
+        for (offset, name) in names.enumerated() {
+            try engine.apply(.submit(TicketSubmission(customer: name, channel: .web, queue: "q")), at: at, into: &events)
+            try engine.apply(.resolve(TicketID(UInt64(offset + 1)), by: AgentID("a")), at: at, into: &events)
+        }
+        let listed = try SnapshotModel(engine.snapshot()).affinity.map(\.customer)
+        #expect(listed == names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+    }
+}
