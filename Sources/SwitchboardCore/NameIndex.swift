@@ -32,12 +32,17 @@ struct NameIndex: Sendable {
     private struct Shard: Sendable {
         var slots: [SIMD4<UInt64>]
         var count = 0
+        /// `slots.count - 1`, kept here: a look-up then finds its slot's address from the
+        /// shard list alone, and loads the slot without first loading the slot array's header
+        /// for its count (two cache misses one after the other became one).
+        private(set) var mask: Int
 
         /// An empty shard with room for `names` names before it grows.
         init(room names: Int) {
             var capacity = NameIndex.smallestShard
             while capacity < 2 * names { capacity *= 2 }
             slots = Array(repeating: .zero, count: capacity)
+            mask = capacity - 1
         }
 
         /// Adds the slot of a name that is not yet present at its first free place, and grows
@@ -85,8 +90,8 @@ struct NameIndex: Sendable {
     @inline(__always) func probe(_ key: NameKey, sameLongName: (Int32) -> Bool) -> (id: Int32?, place: Place) {
         shards.withUnsafeBufferPointer { shards in
             let shard = shard(of: key.hash, count: shards.count)
+            let mask = shards[shard].mask
             return shards[shard].slots.withUnsafeBufferPointer { slots in
-                let mask = slots.count - 1
                 var position = Int(truncatingIfNeeded: key.hash) & mask
                 let tag = key.tag
                 let lanes = key.lanes
