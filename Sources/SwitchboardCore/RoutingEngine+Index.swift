@@ -149,6 +149,7 @@ extension RoutingEngine {
     mutating func appendAgent(_ record: AgentRecord, _ hot: AgentHot) {
         agents.append(record)
         agentsHot.append(hot)
+        agentReadyMasks.append(hot.routing.readyMask)
         agentHeapPositions.append(contentsOf: repeatElement(-1, count: Self.agentHeapSlots))
     }
 
@@ -201,7 +202,10 @@ extension RoutingEngine {
         agentHeaps.withUnsafeBufferPointer { heaps in
             groupTops.set(group: group, tables: tables) { table in heaps[group &* 12 &+ table].top ?? Self.emptyTop }
         }
-        if wasReady != ready { agentsHot[a].routing.readyMask = ready }
+        if wasReady != ready {
+            agentsHot[a].routing.readyMask = ready
+            agentReadyMasks[a] = ready
+        }
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).

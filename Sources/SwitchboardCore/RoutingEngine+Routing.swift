@@ -190,6 +190,12 @@ extension RoutingEngine {
         let agentIndex = last.agent
         guard agentIndex >= 0, now - last.at <= policy.affinityWindowMs else { return nil }
         let ticket = tickets[index]
+        // Not in its group's ready heaps on this channel: not ready, as `pickAgent` sees it too.
+        // (Debug builds, and so the tests, check that the heaps never lag the agent here.)
+        let listedReady = agentReadyMasks[Int(agentIndex)] & (1 << UInt8(ticket.channel.index)) != 0
+        assert(listedReady == agentsHot[Int(agentIndex)].routing.isReady(on: ticket.channel.index),
+               "agent \(agentIndex)'s ready heaps lag its state at an affinity check")
+        guard listedReady else { return nil }
         let routing = agentsHot[Int(agentIndex)].routing
         guard routing.isReady(on: ticket.channel.index),
               groupsForRequirement[Int(ticket.requirement)].contains(Int(routing.group)),

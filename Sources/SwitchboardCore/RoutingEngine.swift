@@ -31,6 +31,10 @@ public struct RoutingEngine: Sendable {
     var agents: [AgentRecord] = []
     /// The part of each agent the hot path touches, by the same ids.
     var agentsHot: [AgentHot] = []
+    /// Each agent's `readyMask` again, a byte an agent, kept where `reindexAgent` sets it: the
+    /// affinity check learns from it, without reading the agent's record (a cache miss on a
+    /// large floor), that the customer's last agent is busy, which it mostly is.
+    var agentReadyMasks: [UInt8] = []
     var agentNames = StringInterner()
     /// Ticket `id` lives at index `id - 1` of `tickets` and `ticketSubjects`.
     var tickets = SegmentedArray<TicketRecord>()
