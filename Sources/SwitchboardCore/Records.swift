@@ -56,8 +56,6 @@ struct AgentRouting {
     var group: Int32 = -1
     var status: AgentStatus = .available
     var sessionLost = false
-    /// Channels on which the agent sits in its group's ready heaps (derived, not snapshotted).
-    var readyMask: UInt8 = 0
     /// Offers become assignments at once.
     var autoAccept = false
 

@@ -149,7 +149,7 @@ extension RoutingEngine {
     mutating func appendAgent(_ record: AgentRecord, _ hot: AgentHot) {
         agents.append(record)
         agentsHot.append(hot)
-        agentReadyMasks.append(hot.routing.readyMask)
+        agentReadyMasks.append(0)  // in no ready heap until `reindexAgent`
         agentHeapPositions.append(contentsOf: repeatElement(-1, count: Self.agentHeapSlots))
     }
 
@@ -167,7 +167,7 @@ extension RoutingEngine {
     @inline(__always) mutating func reindexAgentInPlace(_ index: Int32) {
         let a = Int(index)
         let routing = agentsHot[a].routing
-        let wasReady = routing.readyMask
+        let wasReady = agentReadyMasks[a]
         let ready = routing.readyChannels
         // A busy agent that stays busy (most calls on a full floor) touches no heap.
         guard wasReady | ready != 0 else { return }
@@ -202,10 +202,7 @@ extension RoutingEngine {
         agentHeaps.withUnsafeBufferPointer { heaps in
             groupTops.set(group: group, tables: tables) { table in heaps[group &* 12 &+ table].top ?? Self.emptyTop }
         }
-        if wasReady != ready {
-            agentsHot[a].routing.readyMask = ready
-            agentReadyMasks[a] = ready
-        }
+        if wasReady != ready { agentReadyMasks[a] = ready }
     }
 
     /// Takes the agent out of every heap (before its group changes or it logs out).
@@ -221,9 +218,9 @@ extension RoutingEngine {
         let s = Int(strategy.rawValue)
         guard activeStrategyMask & (1 << s) == 0 else { return }
         activeStrategyMask |= 1 << s
-        for index in agents.indices where agentsHot[index].routing.readyMask != 0 {
+        for index in agents.indices where agentReadyMasks[index] != 0 {
             let agent = agentsHot[index].routing
-            for channel in 0..<4 where agent.readyMask & (1 << UInt8(channel)) != 0 {
+            for channel in 0..<4 where agentReadyMasks[index] & (1 << UInt8(channel)) != 0 {
                 let heap = Int(agent.group) * 12 + s * 4 + channel
                 agentHeaps[heap].insert(Int32(index), key: agent.key(strategy: s), positions: &agentHeapPositions)
                 groupTops.set(agentHeaps[heap].top ?? Self.emptyTop, group: Int(agent.group), table: s * 4 + channel)
@@ -294,23 +291,23 @@ extension RoutingEngine {
 
     /// Those of `channels` on which no waiting ticket can be for the agent's group, known
     /// without a search: someone of the group is in its ready heap there (the agent itself,
-    /// by `readyMask`, or the group's top). A ticket is queued only when no group able to
+    /// by `agentReadyMasks`, or the group's top). A ticket is queued only when no group able to
     /// serve it has anyone ready on its channel (unless it avoids that agent: hence nothing
     /// while any waiting ticket avoids someone), and an agent enters a ready heap only to be
     /// filled before the command ends. So this holds at the end of every command, and in a
     /// command for as long as no agent has entered a heap and no ticket has been queued: the
     /// caller must know that. `pickAgent` uses the same fact the other way round: while a
     /// ticket waits on a channel, no group able to serve its requirement has anyone ready there.
-    @inline(__always) func settledChannels(of agent: AgentRouting, among channels: UInt8) -> UInt8 {
+    @inline(__always) func settledChannels(of agent: Int32, group: Int32, among channels: UInt8) -> UInt8 {
         guard waitingAvoiders == 0 else { return 0 }
-        var settled = channels & agent.readyMask
+        var settled = channels & agentReadyMasks[Int(agent)]
         var unknown = channels & ~settled
         // Every active strategy's heaps hold the same agents; the first one's tops tell.
         let first = activeStrategyMask.trailingZeroBitCount &* 4
         while unknown != 0 {
             let channel = unknown.trailingZeroBitCount
             unknown &= unknown &- 1
-            if groupTops[group: Int(agent.group), table: first &+ channel].handle >= 0 { settled |= 1 << UInt8(channel) }
+            if groupTops[group: Int(group), table: first &+ channel].handle >= 0 { settled |= 1 << UInt8(channel) }
         }
         return settled
     }

@@ -66,7 +66,7 @@ extension RoutingEngine {
         // Only a decision about an agent with room counts, not "this agent is full"; one the
         // index answers without a search ("nothing waits for its group there") counts too.
         decisions &+= 1
-        let searched = asAtCommandStart ? ready & ~settledChannels(of: routing, among: ready) : ready
+        let searched = asAtCommandStart ? ready & ~settledChannels(of: index, group: routing.group, among: ready) : ready
         guard searched != 0 else { return nil }
         let group = Int(routing.group)
         // The earliest top among the requirements the agent's group can serve. Reading a top

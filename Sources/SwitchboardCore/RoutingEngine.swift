@@ -31,8 +31,9 @@ public struct RoutingEngine: Sendable {
     var agents: [AgentRecord] = []
     /// The part of each agent the hot path touches, by the same ids.
     var agentsHot: [AgentHot] = []
-    /// Each agent's `readyMask` again, a byte an agent, kept where `reindexAgent` sets it: the
-    /// affinity check learns from it, without reading the agent's record (a cache miss on a
+    /// The channels on which each agent sits in its group's ready heaps, a byte an agent
+    /// (derived, not snapshotted; `reindexAgent` keeps it). Apart from the agents' records, so
+    /// that the affinity check learns from it, without reading the record (a cache miss on a
     /// large floor), that the customer's last agent is busy, which it mostly is.
     var agentReadyMasks: [UInt8] = []
     var agentNames = StringInterner()

@@ -33,7 +33,6 @@ public struct LogPayloads: Sendable {
         ends.append(bytes.count)
     }
 
-
     /// Forgets the payloads, keeping the storage.
     public mutating func removeAll() {
         bytes.removeAll(keepingCapacity: true)
