@@ -75,6 +75,7 @@ extension CompareReport {
         case .switchboard: "#1f5fbf"
         case .redis: "#c0392b"
         case .beanstalkd: "#2e8b3d"
+        case .nullQueue: "#7f7f7f"
         }
     }
 

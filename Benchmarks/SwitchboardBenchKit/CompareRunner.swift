@@ -39,12 +39,14 @@ public enum CompareRunner {
         report.warmupSeconds = settings.warmupSeconds
         let hasSwitchboard = settings.systems.contains { $0.0 == .switchboard }
         let floorSizes = hasSwitchboard ? settings.floorSizes : []
-        let total = settings.durabilities.count * settings.systems.count * (settings.connections.count + (settings.latencyRuns ? 1 : 0))
-            + floorSizes.count
+        let pairs = settings.durabilities.reduce(0) { count, durability in
+            count + settings.systems.filter { $0.0.runs(at: durability) }.count
+        }
+        let total = pairs * (settings.connections.count + (settings.latencyRuns ? 1 : 0)) + floorSizes.count
         var step = 0
 
         for durability in settings.durabilities {
-            for (system, executable) in settings.systems {
+            for (system, executable) in settings.systems where system.runs(at: durability) {
                 for connections in settings.connections {
                     step += 1
                     let row = await runOne(system, executable, durability, .throughput, connections: connections, floor: connections,
@@ -58,7 +60,7 @@ public enum CompareRunner {
             report.latencyRate = rate
             report.latencyRateSource = source
             for durability in settings.durabilities {
-                for (system, executable) in settings.systems {
+                for (system, executable) in settings.systems where system.runs(at: durability) {
                     step += 1
                     let row = await runOne(system, executable, durability, .latency, connections: settings.targetConnections,
                                            floor: settings.targetConnections, rate: rate, settings, step: step, total: total,
@@ -113,6 +115,7 @@ public enum CompareRunner {
             case .switchboard: figures = await LoadDriver.run(SwitchboardSystem(), host: "127.0.0.1", port: server.port, plan: plan)
             case .redis: figures = await LoadDriver.run(RedisSystem(), host: "127.0.0.1", port: server.port, plan: plan)
             case .beanstalkd: figures = await LoadDriver.run(BeanstalkdSystem(), host: "127.0.0.1", port: server.port, plan: plan)
+            case .nullQueue: figures = await LoadDriver.run(RedisSystem(name: "null-queue"), host: "127.0.0.1", port: server.port, plan: plan)
             }
             server.stop()
         } catch {

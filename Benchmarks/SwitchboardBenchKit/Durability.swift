@@ -6,6 +6,9 @@ public enum SystemKind: String, CaseIterable, Sendable {
     case redis
     /// `beanstalkd`, one tube.
     case beanstalkd
+    /// `switchboard-bench null-queue`: a server that only moves the bytes, in the protocol of the
+    /// Redis adapter (see `NullQueueServer`); runs at `none` only, as the comparison's baseline.
+    case nullQueue = "null-queue"
 
     /// The executable that serves it.
     public var executableName: String {
@@ -13,7 +16,13 @@ public enum SystemKind: String, CaseIterable, Sendable {
         case .switchboard: "switchboard"
         case .redis: "redis-server"
         case .beanstalkd: "beanstalkd"
+        case .nullQueue: "switchboard-bench"
         }
+    }
+
+    /// Whether it runs at a durability level: the null queue persists nothing, so it runs at `none` only.
+    public func runs(at durability: Durability) -> Bool {
+        self != .nullQueue || durability == .none
     }
 }
 
@@ -38,6 +47,7 @@ public enum Durability: String, CaseIterable, Sendable {
         case (.beanstalkd, .always): ["-b", "DIR", "-f", "0"]
         case (.beanstalkd, .relaxed): ["-b", "DIR"]
         case (.beanstalkd, .none): []
+        case (.nullQueue, _): []
         }
     }
 
@@ -49,7 +59,9 @@ public enum Durability: String, CaseIterable, Sendable {
         case .relaxed:
             "Switchboard --fsync interval:1000; Redis appendonly yes + appendfsync everysec; beanstalkd -b DIR (fsync at most every 50 ms, its default)"
         case .none:
-            "Redis and beanstalkd persist nothing; Switchboard --fsync never still appends its log to the page cache, never fsyncing (it has no log-free mode)"
+            "Redis and beanstalkd persist nothing; Switchboard --fsync never still appends its log to the page cache, never fsyncing (it has no log-free mode); "
+                + "null-queue: switchboard-bench null-queue, a server that only moves the bytes (RPUSH/BLMOVE/LREM kept in memory, one epoll thread), "
+                + "the most this machine's loopback TCP and the load generator allow a single-threaded server"
         }
     }
 }

@@ -3,9 +3,12 @@
 /// processing list while it works), then `LREM processing:<agent> 1 <ticket>` pipelined with the
 /// next `BLMOVE`.
 public struct RedisSystem: LifecycleSystem {
-    public init() {}
+    /// `name`: `redis`, or `null-queue` for the null queue server that speaks the same commands.
+    public init(name: String = "redis") {
+        self.name = name
+    }
 
-    public var name: String { "redis" }
+    public let name: String
 
     public func setupSession() -> Session? { nil }
     public func producerSession(index: Int) -> Session { Session(agent: nil) }

@@ -89,6 +89,8 @@ public struct SystemServer: Sendable {
                     "--protected-mode", "no", "--logfile", ""] + flags
         case .beanstalkd:
             return ["-l", "127.0.0.1", "-p", String(port)] + flags
+        case .nullQueue:
+            return ["null-queue", "--port", String(port)]
         }
     }
 

@@ -27,6 +27,9 @@ enum BenchCommandLine {
         BenchSubcommand(
             name: "compare", summary: "Switchboard side by side with Redis and beanstalkd: the same load, each in its own protocol",
             help: { CompareOptions.help }, run: { arguments throws(UsageError) in try CompareBenchmark.main(arguments) }),
+        BenchSubcommand(
+            name: "null-queue", summary: "the comparison's baseline: a server that only moves the bytes (compare starts it)",
+            help: { NullQueueCommand.help }, run: { arguments throws(UsageError) in try NullQueueCommand.main(arguments) }),
     ]
 
     static var usage: String {

@@ -17,7 +17,7 @@ enum CompareBenchmark {
         for system in options.systems {
             guard let executable = locate(system, options: options, report: &report) else { continue }
             settings.systems.append((system, executable))
-            report.versions.append((system, Executables.version(of: system, executable: executable)))
+            report.versions.append((system, system == .nullQueue ? "this switchboard-bench" : Executables.version(of: system, executable: executable)))
         }
         for line in report.skipped { Output.error("switchboard-bench compare: \(line)") }
         guard !settings.systems.isEmpty else {
@@ -66,6 +66,16 @@ enum CompareBenchmark {
             guard let path = Executables.besideThisExecutable("switchboard") else {
                 report.skipped.append("switchboard skipped: no switchboard executable next to switchboard-bench; "
                                       + "build both with `swift build -c release`, or give --switchboard PATH")
+                return nil
+            }
+            return path
+        case .nullQueue:
+            guard options.settings.durabilities.contains(.none) else {
+                report.skipped.append("null-queue skipped: it persists nothing, so it runs at durability none only, which --durability leaves out")
+                return nil
+            }
+            guard let path = Executables.besideThisExecutable("switchboard-bench") else {
+                report.skipped.append("null-queue skipped: this process cannot find its own executable (/proc/self/exe) to start null-queue")
                 return nil
             }
             return path

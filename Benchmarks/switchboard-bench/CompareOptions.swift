@@ -23,6 +23,8 @@ struct CompareOptions: Sendable {
           switchboard  `switchboard node` from next to this executable (build both: swift build -c release)
           redis        redis-server on PATH; RPUSH → BLMOVE to a per-agent processing list → LREM
           beanstalkd   beanstalkd on PATH; put → reserve → delete, tube "bench"
+          null-queue   switchboard-bench null-queue, the baseline: Redis's commands served by a loop
+                       that only moves the bytes (in memory, one epoll thread); durability none only
         Switchboard: SUBMIT → OFFER pushed → ACCEPT+RESOLVE in one write; agents capacity 1, no wrap-up.
         A producer keeps --window submits in flight; an agent holds one ticket and pipelines
         "finish it + take the next". A missing peer is skipped with how to install it.
@@ -34,7 +36,8 @@ struct CompareOptions: Sendable {
         extra ones with a skill the tickets do not need: in the engine's index, taking no work). A run whose lifecycles do not all
         complete within --drain seconds of its end is reported as FAILED, not as a figure.
 
-          --systems LIST      switchboard,redis,beanstalkd (default: all three)
+          --systems LIST      switchboard,redis,beanstalkd,null-queue (default: all four; null-queue,
+                              the baseline, runs at durability none only)
           --durability LIST   always,relaxed,none (default: all three)
                                 always:  switchboard --fsync always, redis appendfsync always, beanstalkd -b DIR -f 0
                                 relaxed: switchboard --fsync interval:1000, redis appendfsync everysec, beanstalkd -b DIR
@@ -68,7 +71,7 @@ struct CompareOptions: Sendable {
             case "--help":
                 return nil
             case "--systems":
-                options.systems = try names(try reader.value(of: flag, inline: inline, expecting: "switchboard,redis,beanstalkd"), flag: flag)
+                options.systems = try names(try reader.value(of: flag, inline: inline, expecting: "switchboard,redis,beanstalkd,null-queue"), flag: flag)
             case "--durability":
                 options.settings.durabilities = try names(try reader.value(of: flag, inline: inline, expecting: "always,relaxed,none"), flag: flag)
             case "--connections":

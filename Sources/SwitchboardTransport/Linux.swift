@@ -6,47 +6,48 @@ import Glibc
 /// `pthread_setname_np` are GNU extensions it hides. They are looked up once with `dlsym` and
 /// called through `@convention(c)` pointers, which is the C calling convention, so no C shim
 /// target is needed. The constants are the Linux ABI values from the kernel headers; they do
-/// not change between kernels or architectures.
-enum Linux {
+/// not change between kernels or architectures. Package-visible: the benchmark's floor server
+/// (`NullQueueServer`) uses the same calls.
+package enum Linux {
     // MARK: - epoll
 
-    static let epollIn: UInt32 = 0x001
-    static let epollOut: UInt32 = 0x004
-    static let epollErr: UInt32 = 0x008
-    static let epollHup: UInt32 = 0x010
-    static let epollRdHup: UInt32 = 0x2000
+    package static let epollIn: UInt32 = 0x001
+    package static let epollOut: UInt32 = 0x004
+    package static let epollErr: UInt32 = 0x008
+    package static let epollHup: UInt32 = 0x010
+    package static let epollRdHup: UInt32 = 0x2000
 
-    static let epollCtlAdd: Int32 = 1
-    static let epollCtlDel: Int32 = 2
-    static let epollCtlMod: Int32 = 3
+    package static let epollCtlAdd: Int32 = 1
+    package static let epollCtlDel: Int32 = 2
+    package static let epollCtlMod: Int32 = 3
 
     /// `EPOLL_CLOEXEC`, `EFD_CLOEXEC`, `SOCK_CLOEXEC`: all equal to `O_CLOEXEC`.
-    static let closeOnExec: Int32 = 0o2_000_000
+    package static let closeOnExec: Int32 = 0o2_000_000
     /// `EFD_NONBLOCK`, `SOCK_NONBLOCK`: equal to `O_NONBLOCK`.
-    static let nonBlocking: Int32 = 0o4_000
+    package static let nonBlocking: Int32 = 0o4_000
 
     /// `struct epoll_event` is `{ uint32_t events; epoll_data_t data; }`, packed on x86_64
     /// (12 bytes, data at offset 4) and naturally aligned elsewhere (16 bytes, data at 8).
     #if arch(x86_64)
-    static let epollEventSize = 12
-    static let epollDataOffset = 4
+    package static let epollEventSize = 12
+    package static let epollDataOffset = 4
     #else
-    static let epollEventSize = 16
-    static let epollDataOffset = 8
+    package static let epollEventSize = 16
+    package static let epollDataOffset = 8
     #endif
 
     /// The functions, or nil when this C library lacks one of them (not glibc on Linux).
-    static let functions: Functions? = Functions.load()
+    package static let functions: Functions? = Functions.load()
 
-    struct Functions: Sendable {
-        let epollCreate1: @convention(c) (Int32) -> Int32
-        let epollCtl: @convention(c) (Int32, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
-        let epollWait: @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, Int32) -> Int32
-        let eventfd: @convention(c) (UInt32, Int32) -> Int32
-        let accept4: @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
-        let setThreadName: @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
+    package struct Functions: Sendable {
+        package let epollCreate1: @convention(c) (Int32) -> Int32
+        package let epollCtl: @convention(c) (Int32, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
+        package let epollWait: @convention(c) (Int32, UnsafeMutableRawPointer?, Int32, Int32) -> Int32
+        package let eventfd: @convention(c) (UInt32, Int32) -> Int32
+        package let accept4: @convention(c) (Int32, UnsafeMutablePointer<sockaddr>?, UnsafeMutablePointer<socklen_t>?, Int32) -> Int32
+        package let setThreadName: @convention(c) (pthread_t, UnsafePointer<CChar>) -> Int32
 
-        static func load() -> Functions? {
+        package static func load() -> Functions? {
             let handle = dlopen(nil, RTLD_NOW)
             func find<F>(_ name: String, as type: F.Type) -> F? {
                 guard let symbol = dlsym(handle, name) else { return nil }
@@ -69,7 +70,7 @@ enum Linux {
     /// `epoll_ctl` with one event mask and a 64-bit token as the event's data.
     ///
     /// - Returns: 0, or the `errno` of the failure.
-    static func epollControl(_ functions: Functions, epoll: Int32, operation: Int32, fd: Int32, events: UInt32, token: UInt64) -> Int32 {
+    package static func epollControl(_ functions: Functions, epoll: Int32, operation: Int32, fd: Int32, events: UInt32, token: UInt64) -> Int32 {
         // Large enough and aligned for either layout of `struct epoll_event`.
         var event: (UInt64, UInt64) = (0, 0)
         return withUnsafeMutableBytes(of: &event) { raw in
@@ -80,7 +81,7 @@ enum Linux {
     }
 
     /// Reads event `index` of an `epoll_wait` result buffer.
-    static func event(_ buffer: UnsafeMutableRawPointer, _ index: Int) -> (events: UInt32, token: UInt64) {
+    package static func event(_ buffer: UnsafeMutableRawPointer, _ index: Int) -> (events: UInt32, token: UInt64) {
         let base = buffer + index * epollEventSize
         return (base.loadUnaligned(as: UInt32.self), base.loadUnaligned(fromByteOffset: epollDataOffset, as: UInt64.self))
     }
