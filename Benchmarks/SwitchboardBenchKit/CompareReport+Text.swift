@@ -66,7 +66,7 @@ extension CompareReport {
         for (system, version) in versions { text += "| \(system.rawValue) | \(version) |\n" }
         text += "\nServers, started fresh for every run (DIR a new temporary directory):\n\n"
         for durability in Durability.allCases where rows.contains(where: { $0.durability == durability }) {
-            for system in SystemKind.allCases where rows.contains(where: { $0.system == system }) {
+            for system in SystemKind.allCases where system.runs(at: durability) && rows.contains(where: { $0.system == system }) {
                 text += "- `\(durability.rawValue)`: `\(SystemServer.commandLine(system, durability: durability))`\n"
             }
         }

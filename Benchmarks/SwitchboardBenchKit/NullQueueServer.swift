@@ -2,15 +2,17 @@ import Glibc
 import Synchronization
 import SwitchboardTransport
 
-/// The comparison's baseline: a queue server that does nothing but move the bytes, for the same
+/// The comparison's baseline: a queue server that does little but move the bytes, for the same
 /// load generator and the same Redis adapter (`RPUSH` → `BLMOVE ... 0` → `LREM`).
 ///
 /// One thread, level-triggered epoll, one `read` per ready socket, the replies of a turn
-/// gathered per connection and sent once at its end: the system calls a single-threaded
-/// server cannot avoid, and as little else as a server can do. Elements live in memory in one
-/// FIFO (whatever the key), `LREM` answers 1 without looking, nothing is persisted. Any other
-/// command gets `+OK`. How far a real server falls below it is the cost of its own work; the
-/// baseline itself shows what this machine's loopback TCP and the load generator allow.
+/// gathered per connection and sent once at its end: the system calls a single-threaded server
+/// cannot avoid, and little else (a copy of each pushed element, as any queue keeps). Elements
+/// live in memory in one FIFO (whatever the key), `BLMOVE` blocks its connection until there is
+/// one, `LREM` answers 1 without looking, nothing is persisted; any other command gets `+OK`. A
+/// connection that sends what is not RESP, or that does not take its replies, is closed. How
+/// far a real server falls below this baseline is the cost of its own work; the baseline
+/// itself shows what this machine's loopback TCP and the load generator allow.
 public final class NullQueueServer: Sendable {
     /// The loopback port it listens on.
     public let port: Int
@@ -18,11 +20,13 @@ public final class NullQueueServer: Sendable {
     private let epoll: Int32
     private let functions: Linux.Functions
     private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
 
     /// Listens on 127.0.0.1:`port` (0: a free port, then read `port`).
     ///
-    /// - Throws: `ServerError` naming the call that failed.
+    /// - Throws: `ServerError` naming what failed.
     public init(port: Int) throws(ServerError) {
+        guard let portNumber = UInt16(exactly: port) else { throw ServerError("port \(port) is not from 0 to 65535") }
         guard let functions = Linux.functions else { throw ServerError("the null queue server needs Linux with glibc (epoll)") }
         self.functions = functions
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Linux.nonBlocking | Linux.closeOnExec, 0)
@@ -31,7 +35,7 @@ public final class NullQueueServer: Sendable {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_port = in_port_t(portNumber.bigEndian)
         address.sin_addr.s_addr = in_addr_t(UInt32(0x7F00_0001).bigEndian)
         let length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
@@ -56,27 +60,32 @@ public final class NullQueueServer: Sendable {
         self.epoll = epoll
     }
 
+    deinit {
+        close(epoll)
+        close(listener)
+    }
+
     /// Makes `run()` return within about 50 ms (from any thread).
     public func stop() {
         stopping.store(true, ordering: .relaxed)
     }
 
-    /// Serves until `stop()`, then closes every socket.
+    /// Serves until `stop()`, then closes every client's socket. Runs once: a second call
+    /// returns at once.
     public func run() {
-        var state = State()
+        guard !started.exchange(true, ordering: .relaxed) else { return }
+        var state = State(epoll: epoll, functions: functions)
         let capacity = 256
         let events = UnsafeMutableRawPointer.allocate(byteCount: capacity * Linux.epollEventSize, alignment: 8)
         defer {
             events.deallocate()
-            for fd in state.connections.indices where state.connections[fd] != nil { close(Int32(fd)) }
-            close(epoll)
-            close(listener)
+            state.closeAll()
         }
         while !stopping.load(ordering: .relaxed) {
             let ready = functions.epollWait(epoll, events, Int32(capacity), 50)
             for index in 0..<max(Int(ready), 0) {
                 let fd = Int32(truncatingIfNeeded: Linux.event(events, index).token)
-                if fd == listener { accept(&state) } else { read(fd, &state) }
+                if fd == listener { accept(&state) } else { state.read(Int(fd)) }
             }
             state.flush()
         }
@@ -96,117 +105,158 @@ public final class NullQueueServer: Sendable {
             state.open(Int(fd))
         }
     }
-
-    private func read(_ fd: Int32, _ state: inout State) {
-        let slot = Int(fd)
-        guard state.connections.indices.contains(slot), state.connections[slot] != nil else { return }
-        let count = state.connections[slot]!.receive(fd)
-        guard count > 0 else {
-            if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
-            _ = Linux.epollControl(functions, epoll: epoll, operation: Linux.epollCtlDel, fd: fd, events: 0, token: 0)
-            close(fd)
-            state.connections[slot] = nil
-            return
-        }
-        state.serve(slot)
-    }
 }
 
 /// The server's state, touched only by the thread in `run()`.
 private struct State {
+    let epoll: Int32
+    let functions: Linux.Functions
+    /// By descriptor.
     var connections: [ClientConnection?] = []
     /// Elements pushed and not yet taken, oldest first from `head`.
     var queue: [[UInt8]] = []
     var head = 0
-    /// Connections blocked in `BLMOVE`, oldest first from `waiterHead`.
-    var waiters: [Int] = []
+    /// Connections blocked in `BLMOVE`, oldest first from `waiterHead`; one that closed since is
+    /// skipped (its descriptor may belong to a new connection by then, hence the object).
+    var waiters: [ClientConnection] = []
     var waiterHead = 0
     /// Connections with replies to send at the end of the turn.
-    var dirty: [Int] = []
+    var dirty: [ClientConnection] = []
 
-    mutating func open(_ slot: Int) {
-        if slot >= connections.count { connections.append(contentsOf: repeatElement(nil, count: slot + 1 - connections.count)) }
-        connections[slot] = ClientConnection()
+    init(epoll: Int32, functions: Linux.Functions) {
+        self.epoll = epoll
+        self.functions = functions
     }
 
-    /// Runs every whole command the connection has received.
-    mutating func serve(_ slot: Int) {
-        let connection = connections[slot]!
+    mutating func open(_ fd: Int) {
+        if fd >= connections.count { connections.append(contentsOf: repeatElement(nil, count: fd + 1 - connections.count)) }
+        connections[fd] = ClientConnection(fd: Int32(fd))
+    }
+
+    /// One `read` of a ready connection, then every whole command it holds.
+    mutating func read(_ fd: Int) {
+        guard connections.indices.contains(fd), let connection = connections[fd] else { return }
+        let count = connection.receive()
+        guard count > 0 else {
+            if count < 0 && (errno == EAGAIN || errno == EINTR) { return }
+            close(connection)
+            return
+        }
+        serve(connection)
+    }
+
+    /// Runs the connection's whole commands in order, up to one that blocks it.
+    private mutating func serve(_ connection: ClientConnection) {
         let bytes = connection.received
         var consumed = 0
-        while let command = RESPCommand(bytes, from: consumed) {
-            consumed = command.end
-            execute(command, bytes, slot: slot)
+        while !connection.blocked {
+            switch RESPCommand.parse(bytes, from: consumed) {
+            case .incomplete:
+                connection.consume(consumed)
+                return
+            case .malformed:
+                close(connection)
+                return
+            case .command(let command):
+                consumed = command.end
+                execute(command, bytes, on: connection)
+            }
         }
         connection.consume(consumed)
     }
 
-    private mutating func execute(_ command: RESPCommand, _ bytes: UnsafeBufferPointer<UInt8>, slot: Int) {
+    private mutating func execute(_ command: RESPCommand, _ bytes: UnsafeBufferPointer<UInt8>, on connection: ClientConnection) {
         switch command.name(in: bytes) {
         case "RPUSH" where command.arguments.count >= 3:
-            let value = Array(bytes[command.arguments[2]])
             let length = queue.count - head + 1
-            reply(slot) { RESPCommand.appendInteger(length, into: &$0) }
-            if waiterHead < waiters.count {
-                let waiter = waiters[waiterHead]
-                waiterHead += 1
-                if waiterHead == waiters.count { waiters.removeAll(keepingCapacity: true); waiterHead = 0 }
-                if connections.indices.contains(waiter), connections[waiter] != nil { give(value, to: waiter) } else { queue.append(value) }
-            } else {
-                queue.append(value)
-            }
+            reply(connection) { RESPCommand.appendInteger(length, into: &$0) }
+            let value = Array(bytes[command.arguments[2]])
+            if let waiter = nextLiveWaiter() { give(value, to: waiter) } else { queue.append(value) }
         case "BLMOVE":
             if head < queue.count {
                 let value = queue[head]
                 queue[head] = []
                 head += 1
                 if head == queue.count { queue.removeAll(keepingCapacity: true); head = 0 }
-                give(value, to: slot)
+                give(value, to: connection)
             } else {
-                waiters.append(slot)
+                connection.blocked = true
+                waiters.append(connection)
             }
         case "LREM":
-            reply(slot) { $0.append(contentsOf: ":1\r\n".utf8) }
+            reply(connection) { $0.append(contentsOf: ":1\r\n".utf8) }
         default:
-            reply(slot) { $0.append(contentsOf: "+OK\r\n".utf8) }
+            reply(connection) { $0.append(contentsOf: "+OK\r\n".utf8) }
         }
     }
 
-    private mutating func give(_ value: [UInt8], to slot: Int) {
-        reply(slot) { output in
+    /// The oldest blocked connection still open, taken off the list.
+    private mutating func nextLiveWaiter() -> ClientConnection? {
+        while waiterHead < waiters.count {
+            let waiter = waiters[waiterHead]
+            waiterHead += 1
+            if waiterHead == waiters.count { waiters.removeAll(keepingCapacity: true); waiterHead = 0 }
+            if !waiter.closed { return waiter }
+        }
+        return nil
+    }
+
+    /// Answers a `BLMOVE` with an element and runs what the connection sent after it.
+    private mutating func give(_ value: [UInt8], to connection: ClientConnection) {
+        reply(connection) { output in
             output.append(36)  // "$"
             RESPCommand.appendDecimal(value.count, into: &output)
             output.append(contentsOf: value)
             output.append(13)
             output.append(10)
         }
+        if connection.blocked {
+            connection.blocked = false
+            serve(connection)
+        }
     }
 
-    private mutating func reply(_ slot: Int, _ write: (inout [UInt8]) -> Void) {
-        let connection = connections[slot]!
-        if connection.output.isEmpty { dirty.append(slot) }
+    private mutating func reply(_ connection: ClientConnection, _ write: (inout [UInt8]) -> Void) {
+        if connection.output.isEmpty { dirty.append(connection) }
         write(&connection.output)
     }
 
-    /// Sends every connection's replies of this turn, one `send` each.
+    /// Sends every connection's replies of this turn, one `send` each; a connection whose
+    /// socket does not take them all is closed (the benchmark's clients always read).
     mutating func flush() {
-        for slot in dirty {
-            guard connections.indices.contains(slot), connections[slot] != nil else { continue }
-            connections[slot]!.send(Int32(slot))
+        for connection in dirty where !connection.closed {
+            if !connection.send() { close(connection) }
         }
         dirty.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func close(_ connection: ClientConnection) {
+        guard !connection.closed else { return }
+        connection.closed = true
+        _ = Linux.epollControl(functions, epoll: epoll, operation: Linux.epollCtlDel, fd: connection.fd, events: 0, token: 0)
+        Glibc.close(connection.fd)
+        connections[Int(connection.fd)] = nil
+    }
+
+    mutating func closeAll() {
+        for case let connection? in connections { close(connection) }
     }
 }
 
 /// One client's bytes in and out.
 private final class ClientConnection {
     static let inputCapacity = 64 << 10
+    let fd: Int32
     /// Received bytes not yet run as commands: `inputCount` of them.
     let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputCapacity)
     var inputCount = 0
     var output: [UInt8] = []
+    /// Waiting in `BLMOVE`: its later commands wait too.
+    var blocked = false
+    var closed = false
 
-    init() {
+    init(fd: Int32) {
+        self.fd = fd
         output.reserveCapacity(4 << 10)
     }
 
@@ -216,7 +266,7 @@ private final class ClientConnection {
 
     /// One `read` of what the socket holds: the count, 0 at the end (or with the buffer full
     /// of a command too long for it), -1 on error.
-    func receive(_ fd: Int32) -> Int {
+    func receive() -> Int {
         let count = Glibc.read(fd, input + inputCount, Self.inputCapacity - inputCount)
         if count > 0 { inputCount += count }
         return count
@@ -229,41 +279,63 @@ private final class ClientConnection {
         if inputCount > 0 { memmove(input, input + count, inputCount) }
     }
 
-    /// Sends `output` (what the socket takes of it: a client of the benchmark never lets it fill).
-    func send(_ fd: Int32) {
-        output.withUnsafeBytes { bytes in
-            var sent = 0
-            while sent < bytes.count {
-                let count = Glibc.send(fd, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
-                guard count > 0 else { break }
-                sent += count
+    /// Sends `output`; false when the socket did not take all of it.
+    func send() -> Bool {
+        let sent = output.withUnsafeBytes { bytes -> Bool in
+            var offset = 0
+            while offset < bytes.count {
+                let count = Glibc.send(fd, bytes.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+                if count < 0 && errno == EINTR { continue }
+                guard count > 0 else { return false }
+                offset += count
             }
+            return true
         }
         output.removeAll(keepingCapacity: true)
+        return sent
     }
 }
 
 /// One RESP command (`*N` then N `$len` bulk strings) found whole in a buffer.
 struct RESPCommand {
+    /// What a buffer holds at a position.
+    enum Parse {
+        case command(RESPCommand)
+        /// Not all there yet.
+        case incomplete
+        /// Not a command this server reads (or over its limits): the connection is closed.
+        case malformed
+    }
+
+    static let maximumArguments = 16
+    static let maximumLength = 1 << 20
+
     /// Where each argument's bytes are.
     var arguments: [Range<Int>] = []
     /// Just past the command.
     var end = 0
 
-    /// The command starting at `start`, or nil when it is not all there yet (or is not RESP:
-    /// the connection then waits for nothing, which the benchmark never sends).
-    init?(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) {
+    /// The command at `start`.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Parse {
         var position = start
-        guard position < bytes.count, bytes[position] == 42, let count = Self.number(bytes, &position) else { return nil }  // "*"
-        arguments.reserveCapacity(count)
+        guard position < bytes.count else { return .incomplete }
+        guard bytes[position] == 42 else { return .malformed }  // "*"
+        guard let count = number(bytes, &position) else { return position < 0 ? .malformed : .incomplete }
+        guard (1...maximumArguments).contains(count) else { return .malformed }
+        var command = RESPCommand()
+        command.arguments.reserveCapacity(count)
         for _ in 0..<count {
-            guard position < bytes.count, bytes[position] == 36, let length = Self.number(bytes, &position),  // "$"
-                  position + length + 2 <= bytes.count
-            else { return nil }
-            arguments.append(position..<position + length)
+            guard position < bytes.count else { return .incomplete }
+            guard bytes[position] == 36 else { return .malformed }  // "$"
+            guard let length = number(bytes, &position) else { return position < 0 ? .malformed : .incomplete }
+            guard length <= maximumLength else { return .malformed }
+            guard position + length + 2 <= bytes.count else { return .incomplete }
+            guard bytes[position + length] == 13, bytes[position + length + 1] == 10 else { return .malformed }
+            command.arguments.append(position..<position + length)
             position += length + 2
         }
-        end = position
+        command.end = position
+        return .command(command)
     }
 
     /// The first argument as text (the command's name).
@@ -272,15 +344,25 @@ struct RESPCommand {
         return String(decoding: bytes[first], as: UTF8.self)
     }
 
-    /// Reads the decimal after a type byte up to CRLF; `position` ends past the CRLF.
+    /// Reads the decimal after a type byte up to CRLF; `position` ends past the CRLF. Nil when
+    /// the line is not all there, with `position` set to -1 when it is not a number of at most
+    /// nine digits.
     private static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ position: inout Int) -> Int? {
         var cursor = position + 1
         var value = 0
         while cursor < bytes.count, bytes[cursor] >= 48, bytes[cursor] <= 57 {
+            guard cursor - position <= 9 else {
+                position = -1
+                return nil
+            }
             value = value * 10 + Int(bytes[cursor] - 48)
             cursor += 1
         }
-        guard cursor + 1 < bytes.count, bytes[cursor] == 13, bytes[cursor + 1] == 10 else { return nil }
+        guard cursor + 1 < bytes.count else { return nil }
+        guard cursor > position + 1, bytes[cursor] == 13, bytes[cursor + 1] == 10 else {
+            position = -1
+            return nil
+        }
         position = cursor + 2
         return value
     }

@@ -71,7 +71,9 @@ enum CompareBenchmark {
             return path
         case .nullQueue:
             guard options.settings.durabilities.contains(.none) else {
-                report.skipped.append("null-queue skipped: it persists nothing, so it runs at durability none only, which --durability leaves out")
+                if options.systemsGiven {
+                    report.skipped.append("null-queue skipped: it persists nothing, so it runs at durability none only, which --durability leaves out")
+                }
                 return nil
             }
             guard let path = Executables.besideThisExecutable("switchboard-bench") else {

@@ -4,6 +4,8 @@ import SwitchboardBenchKit
 /// The flags of `switchboard-bench compare`.
 struct CompareOptions: Sendable {
     var systems = SystemKind.allCases
+    /// Whether `--systems` named them (else a system that cannot run is left out without a word).
+    var systemsGiven = false
     var settings = CompareSettings()
     var switchboardPath: String?
     var jsonPath: String?
@@ -72,6 +74,7 @@ struct CompareOptions: Sendable {
                 return nil
             case "--systems":
                 options.systems = try names(try reader.value(of: flag, inline: inline, expecting: "switchboard,redis,beanstalkd,null-queue"), flag: flag)
+                options.systemsGiven = true
             case "--durability":
                 options.settings.durabilities = try names(try reader.value(of: flag, inline: inline, expecting: "always,relaxed,none"), flag: flag)
             case "--connections":

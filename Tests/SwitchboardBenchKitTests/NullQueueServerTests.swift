@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Synchronization
 import Testing
 @testable import SwitchboardBenchKit
 
@@ -30,29 +31,93 @@ import Testing
         PeerAdapterTests.expectAllCompleted(figures, count: 40)
     }
 
+    static let take = "*6\r\n$6\r\nBLMOVE\r\n$5\r\nbench\r\n$4\r\nmine\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n$1\r\n0\r\n"
+    static let remove = "*4\r\n$4\r\nLREM\r\n$4\r\nmine\r\n$1\r\n1\r\n$5\r\nhello\r\n"
+
+    static func push(_ value: String) -> String {
+        "*3\r\n$5\r\nRPUSH\r\n$5\r\nbench\r\n$\(value.utf8.count)\r\n\(value)\r\n"
+    }
+
+    /// Another connection's answer comes at the end of a loop turn that has read everything
+    /// sent to the server before it (sent first, it was ready in the same `epoll_wait` or an
+    /// earlier one): what is sent after it arrives in a later read.
+    static func roundTrip(_ client: BlockingClient) throws {
+        try client.send(remove)
+        #expect(try client.read(count: 4) == ":1\r\n")
+    }
+
     @Test func aCommandSplitAcrossReadsRunsOnceWholeAndATakeGetsThePushedBytes() async throws {
         try await Self.withServer { port in
             let taker = try BlockingClient(port: port)
+            defer { taker.close() }
             let pusher = try BlockingClient(port: port)
+            defer { pusher.close() }
             let other = try BlockingClient(port: port)
-            defer {
-                taker.close()
-                pusher.close()
-                other.close()
-            }
-            let remove = "*4\r\n$4\r\nLREM\r\n$4\r\nmine\r\n$1\r\n1\r\n$5\r\nhello\r\n"
-            try taker.send("*6\r\n$6\r\nBLMOVE\r\n$5\r\nbench\r\n$4\r\nmine\r\n$4\r\nLEFT\r\n$5\r\nRIGHT\r\n$1\r\n0\r\n")
-            try pusher.send("*3\r\n$5\r\nRPUSH\r\n$5\r\nbench\r\n$5\r\nhel")
-            // Another connection's answer comes at the end of a loop turn that has read what the
-            // pusher sent before it (sent first, it was ready in the same epoll_wait or an
-            // earlier one): the rest of the command then arrives in a later read.
-            try other.send(remove)
-            #expect(try other.read(count: 4) == ":1\r\n")
-            try pusher.send("lo\r\n")
+            defer { other.close() }
+            try taker.send(Self.take)
+            // One whole command and the start of the next in one write, the rest later.
+            let second = Array(Self.push("world").utf8)
+            let cut = second.count - 4  // in the middle of "world"
+            try pusher.send(Self.push("hello") + String(decoding: second[..<cut], as: UTF8.self))
+            try Self.roundTrip(other)
+            try pusher.send(String(decoding: second[cut...], as: UTF8.self))
+            #expect(try pusher.read(count: 8) == ":1\r\n:1\r\n")
+            #expect(try taker.read(count: 11) == "$5\r\nhello\r\n")
+            // Run twice, "world" would sit in the queue twice: the next push would make it 3.
+            try pusher.send(Self.push("again"))
+            #expect(try pusher.read(count: 4) == ":2\r\n")
+        }
+    }
+
+    @Test func aPushGoesToTheOldestTakerStillConnected() async throws {
+        try await Self.withServer { port in
+            let gone = try BlockingClient(port: port)
+            let taker = try BlockingClient(port: port)
+            defer { taker.close() }
+            let pusher = try BlockingClient(port: port)
+            defer { pusher.close() }
+            try gone.send(Self.take)
+            try Self.roundTrip(pusher)
+            try taker.send(Self.take)
+            try Self.roundTrip(pusher)
+            gone.close()
+            // A new connection may get the closed one's descriptor: it must not get the element.
+            let newcomer = try BlockingClient(port: port)
+            defer { newcomer.close() }
+            try Self.roundTrip(newcomer)
+            try pusher.send(Self.push("hello"))
             #expect(try pusher.read(count: 4) == ":1\r\n")
             #expect(try taker.read(count: 11) == "$5\r\nhello\r\n")
-            try taker.send(remove)
-            #expect(try taker.read(count: 4) == ":1\r\n")
+            try newcomer.send(Self.take)
+            try pusher.send(Self.push("later"))
+            #expect(try pusher.read(count: 4) == ":1\r\n")
+            #expect(try newcomer.read(count: 11) == "$5\r\nlater\r\n")
+        }
+    }
+
+    @Test func aTakeHoldsBackTheCommandsSentAfterIt() async throws {
+        try await Self.withServer { port in
+            let taker = try BlockingClient(port: port)
+            defer { taker.close() }
+            let pusher = try BlockingClient(port: port)
+            defer { pusher.close() }
+            try taker.send(Self.take + Self.remove)
+            try Self.roundTrip(pusher)
+            try pusher.send(Self.push("hello"))
+            #expect(try pusher.read(count: 4) == ":1\r\n")
+            #expect(try taker.read(count: 15) == "$5\r\nhello\r\n:1\r\n")
+        }
+    }
+
+    @Test func aConnectionSendingWhatIsNotRESPIsClosedAndTheServerGoesOn() async throws {
+        try await Self.withServer { port in
+            let bad = try BlockingClient(port: port)
+            defer { bad.close() }
+            try bad.send("*99999999999\r\n")
+            #expect(throws: BlockingClient.Failure.self) { try bad.read(count: 1) }
+            let good = try BlockingClient(port: port)
+            defer { good.close() }
+            try Self.roundTrip(good)
         }
     }
 
@@ -65,12 +130,13 @@ import Testing
 }
 
 /// A plain blocking loopback client whose reads give up after 5 s.
-private struct BlockingClient {
+final class BlockingClient: Sendable {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
     let fd: Int32
+    private let isClosed = Atomic<Bool>(false)
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -111,7 +177,9 @@ private struct BlockingClient {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Closes the socket (once: a second call does nothing).
     func close() {
+        guard !isClosed.exchange(true, ordering: .relaxed) else { return }
         Glibc.close(fd)
     }
 }
