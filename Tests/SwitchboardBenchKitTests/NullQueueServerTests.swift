@@ -46,6 +46,14 @@ import Testing
         #expect(try client.read(count: 4) == ":1\r\n")
     }
 
+    /// Pushes `value` into an empty queue and expects `taker`, waiting, to get it (then `after`).
+    static func pushTaken(_ value: String, from pusher: BlockingClient, by taker: BlockingClient, after: String = "") throws {
+        try pusher.send(push(value))
+        #expect(try pusher.read(count: 4) == ":1\r\n")
+        let expected = "$\(value.utf8.count)\r\n\(value)\r\n" + after
+        #expect(try taker.read(count: expected.utf8.count) == expected)
+    }
+
     @Test func aCommandSplitAcrossReadsRunsOnceWholeAndATakeGetsThePushedBytes() async throws {
         try await Self.withServer { port in
             let taker = try BlockingClient(port: port)
@@ -85,13 +93,9 @@ import Testing
             let newcomer = try BlockingClient(port: port)
             defer { newcomer.close() }
             try Self.roundTrip(newcomer)
-            try pusher.send(Self.push("hello"))
-            #expect(try pusher.read(count: 4) == ":1\r\n")
-            #expect(try taker.read(count: 11) == "$5\r\nhello\r\n")
+            try Self.pushTaken("hello", from: pusher, by: taker)
             try newcomer.send(Self.take)
-            try pusher.send(Self.push("later"))
-            #expect(try pusher.read(count: 4) == ":1\r\n")
-            #expect(try newcomer.read(count: 11) == "$5\r\nlater\r\n")
+            try Self.pushTaken("later", from: pusher, by: newcomer)
         }
     }
 
@@ -103,9 +107,7 @@ import Testing
             defer { pusher.close() }
             try taker.send(Self.take + Self.remove)
             try Self.roundTrip(pusher)
-            try pusher.send(Self.push("hello"))
-            #expect(try pusher.read(count: 4) == ":1\r\n")
-            #expect(try taker.read(count: 15) == "$5\r\nhello\r\n:1\r\n")
+            try Self.pushTaken("hello", from: pusher, by: taker, after: ":1\r\n")
         }
     }
 
