@@ -7,9 +7,10 @@ enum NullQueueCommand {
     static let help = """
         USAGE: switchboard-bench null-queue --port PORT
 
-        A queue server that does nothing but move the bytes, in the Redis protocol the comparison's
-        Redis adapter speaks (RPUSH, BLMOVE ... 0, LREM): one thread, epoll, one read per ready
-        socket, a turn's replies sent together, elements kept in memory, nothing persisted.
+        A queue server that does little but move the bytes, in the Redis protocol the comparison's
+        Redis adapter speaks (RPUSH; BLMOVE ... 0, which waits for an element; LREM): one thread,
+        epoll, one read per ready socket, a turn's replies sent together, elements kept in memory,
+        nothing persisted. A client that sends what is not RESP is disconnected.
         `compare` runs it as the system null-queue, at durability none only: the baseline of what
         this machine's loopback TCP and the load generator allow a single-threaded server.
         Listens on 127.0.0.1 until stopped by a signal.
