@@ -166,13 +166,13 @@ private struct State {
     }
 
     private mutating func execute(_ command: RESPCommand, _ bytes: UnsafeBufferPointer<UInt8>, on connection: ClientConnection) {
-        switch command.name(in: bytes) {
-        case "RPUSH" where command.arguments.count >= 3:
+        switch command.verb(in: bytes) {
+        case .push:
             let length = queue.count - head + 1
             reply(connection) { RESPCommand.appendInteger(length, into: &$0) }
-            let value = Array(bytes[command.arguments[2]])
+            let value = Array(bytes[command.third])
             if let waiter = nextLiveWaiter() { give(value, to: waiter) } else { queue.append(value) }
-        case "BLMOVE":
+        case .take:
             if head < queue.count {
                 let value = queue[head]
                 queue[head] = []
@@ -183,9 +183,9 @@ private struct State {
                 connection.blocked = true
                 waiters.append(connection)
             }
-        case "LREM":
+        case .remove:
             reply(connection) { $0.append(contentsOf: ":1\r\n".utf8) }
-        default:
+        case .other:
             reply(connection) { $0.append(contentsOf: "+OK\r\n".utf8) }
         }
     }
@@ -245,9 +245,10 @@ private struct State {
 
 /// One client's bytes in and out.
 private final class ClientConnection {
-    static let inputCapacity = 64 << 10
+    static let inputCapacity = RESPCommand.maximumBytes
     let fd: Int32
-    /// Received bytes not yet run as commands: `inputCount` of them.
+    /// Received bytes not yet run as commands: `inputCount` of them. A whole command fits (a
+    /// longer one is refused as malformed), so the buffer fills only behind a blocked `BLMOVE`.
     let input = UnsafeMutablePointer<UInt8>.allocate(capacity: inputCapacity)
     var inputCount = 0
     var output: [UInt8] = []
@@ -264,8 +265,8 @@ private final class ClientConnection {
 
     var received: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: input, count: inputCount) }
 
-    /// One `read` of what the socket holds: the count, 0 at the end (or with the buffer full
-    /// of a command too long for it), -1 on error.
+    /// One `read` of what the socket holds: the count, 0 at the end (or with the buffer full),
+    /// -1 on error.
     func receive() -> Int {
         let count = Glibc.read(fd, input + inputCount, Self.inputCapacity - inputCount)
         if count > 0 { inputCount += count }
@@ -307,11 +308,28 @@ struct RESPCommand {
         case malformed
     }
 
-    static let maximumArguments = 16
-    static let maximumLength = 1 << 20
+    /// The commands the server tells apart.
+    enum Verb {
+        /// `RPUSH key value`.
+        case push
+        /// `BLMOVE ...`.
+        case take
+        /// `LREM ...`.
+        case remove
+        /// Anything else, answered `+OK`.
+        case other
+    }
 
-    /// Where each argument's bytes are.
-    var arguments: [Range<Int>] = []
+    static let maximumArguments = 16
+    /// The longest command, in bytes: it fits a connection's input buffer whole.
+    static let maximumBytes = 64 << 10
+
+    /// The first argument's bytes (the command's name).
+    var name: Range<Int> = 0..<0
+    /// The third argument's bytes (`RPUSH`'s value), empty when there are fewer.
+    var third: Range<Int> = 0..<0
+    /// How many arguments.
+    var count = 0
     /// Just past the command.
     var end = 0
 
@@ -323,25 +341,29 @@ struct RESPCommand {
         guard let count = number(bytes, &position) else { return position < 0 ? .malformed : .incomplete }
         guard (1...maximumArguments).contains(count) else { return .malformed }
         var command = RESPCommand()
-        command.arguments.reserveCapacity(count)
-        for _ in 0..<count {
+        command.count = count
+        for argument in 0..<count {
             guard position < bytes.count else { return .incomplete }
             guard bytes[position] == 36 else { return .malformed }  // "$"
             guard let length = number(bytes, &position) else { return position < 0 ? .malformed : .incomplete }
-            guard length <= maximumLength else { return .malformed }
+            guard position - start + length + 2 <= maximumBytes else { return .malformed }
             guard position + length + 2 <= bytes.count else { return .incomplete }
             guard bytes[position + length] == 13, bytes[position + length + 1] == 10 else { return .malformed }
-            command.arguments.append(position..<position + length)
+            if argument == 0 { command.name = position..<position + length }
+            if argument == 2 { command.third = position..<position + length }
             position += length + 2
         }
         command.end = position
         return .command(command)
     }
 
-    /// The first argument as text (the command's name).
-    func name(in bytes: UnsafeBufferPointer<UInt8>) -> String {
-        guard let first = arguments.first else { return "" }
-        return String(decoding: bytes[first], as: UTF8.self)
+    /// Which command it is, by its name's bytes (upper case, as the adapter sends them).
+    func verb(in bytes: UnsafeBufferPointer<UInt8>) -> Verb {
+        let name = UnsafeBufferPointer(rebasing: bytes[name])
+        if count >= 3 && name.elementsEqual("RPUSH".utf8) { return .push }
+        if name.elementsEqual("BLMOVE".utf8) { return .take }
+        if name.elementsEqual("LREM".utf8) { return .remove }
+        return .other
     }
 
     /// Reads the decimal after a type byte up to CRLF; `position` ends past the CRLF. Nil when
@@ -372,8 +394,9 @@ struct RESPCommand {
         appendDecimal(value, into: &output)
     }
 
+    /// `value` in decimal and CRLF.
     static func appendDecimal(_ value: Int, into output: inout [UInt8]) {
-        output.append(contentsOf: String(value).utf8)
+        TicketPayload.appendDecimal(value, into: &output)
         output.append(13)
         output.append(10)
     }

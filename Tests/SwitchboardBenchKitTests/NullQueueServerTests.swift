@@ -24,6 +24,14 @@ import Testing
         return try await body(server.port)
     }
 
+    /// Opens `count` clients to the server and closes them all after `body`.
+    static func withClients<T>(_ count: Int, port: Int, _ body: ([BlockingClient]) throws -> T) throws -> T {
+        var clients: [BlockingClient] = []
+        defer { for client in clients { client.close() } }
+        for _ in 0..<count { clients.append(try BlockingClient(port: port)) }
+        return try body(clients)
+    }
+
     @Test func everyLifecycleOfTheRedisAdapterCompletes() async throws {
         let figures = try await Self.withServer { port in
             await LoadDriver.run(RedisSystem(name: "null-queue"), host: "127.0.0.1", port: port, plan: PeerAdapterTests.plan)
@@ -55,13 +63,8 @@ import Testing
     }
 
     @Test func aCommandSplitAcrossReadsRunsOnceWholeAndATakeGetsThePushedBytes() async throws {
-        try await Self.withServer { port in
-            let taker = try BlockingClient(port: port)
-            defer { taker.close() }
-            let pusher = try BlockingClient(port: port)
-            defer { pusher.close() }
-            let other = try BlockingClient(port: port)
-            defer { other.close() }
+        try await Self.withServer { port in try Self.withClients(3, port: port) { clients in
+            let (taker, pusher, other) = (clients[0], clients[1], clients[2])
             try taker.send(Self.take)
             // One whole command and the start of the next in one write, the rest later.
             let second = Array(Self.push("world").utf8)
@@ -74,16 +77,12 @@ import Testing
             // Run twice, "world" would sit in the queue twice: the next push would make it 3.
             try pusher.send(Self.push("again"))
             #expect(try pusher.read(count: 4) == ":2\r\n")
-        }
+        } }
     }
 
     @Test func aPushGoesToTheOldestTakerStillConnected() async throws {
-        try await Self.withServer { port in
-            let gone = try BlockingClient(port: port)
-            let taker = try BlockingClient(port: port)
-            defer { taker.close() }
-            let pusher = try BlockingClient(port: port)
-            defer { pusher.close() }
+        try await Self.withServer { port in try Self.withClients(3, port: port) { clients in
+            let (gone, taker, pusher) = (clients[0], clients[1], clients[2])
             try gone.send(Self.take)
             try Self.roundTrip(pusher)
             try taker.send(Self.take)
@@ -96,18 +95,38 @@ import Testing
             try Self.pushTaken("hello", from: pusher, by: taker)
             try newcomer.send(Self.take)
             try Self.pushTaken("later", from: pusher, by: newcomer)
-        }
+        } }
     }
 
     @Test func aTakeHoldsBackTheCommandsSentAfterIt() async throws {
-        try await Self.withServer { port in
-            let taker = try BlockingClient(port: port)
-            defer { taker.close() }
-            let pusher = try BlockingClient(port: port)
-            defer { pusher.close() }
+        try await Self.withServer { port in try Self.withClients(2, port: port) { clients in
+            let (taker, pusher) = (clients[0], clients[1])
             try taker.send(Self.take + Self.remove)
             try Self.roundTrip(pusher)
             try Self.pushTaken("hello", from: pusher, by: taker, after: ":1\r\n")
+        } }
+    }
+
+    @Test func aClientThatDoesNotReadItsRepliesIsClosedAndTheServerGoesOn() async throws {
+        try await Self.withServer { port in
+            // A small receive buffer (no autotuning): what the kernel can hold for this client
+            // is its buffer and the server's send buffer, at most a few MiB.
+            let taker = try BlockingClient(port: port, receiveBuffer: 64 << 10)
+            defer { taker.close() }
+            let pusher = try BlockingClient(port: port)
+            defer { pusher.close() }
+            let takes = 200
+            let value = String(repeating: "x", count: 60_000)
+            try taker.send(String(repeating: Self.take, count: takes))
+            try Self.roundTrip(pusher)
+            // 12 MB of elements for the taker, who reads none of them meanwhile.
+            try pusher.send(String(repeating: Self.push(value), count: takes))
+            var received = 0
+            while let count = try taker.readSome() { received += count }
+            #expect(received < takes * (value.utf8.count + 10), "the taker got every element: nothing was held back")
+            let other = try BlockingClient(port: port)
+            defer { other.close() }
+            try Self.roundTrip(other)
         }
     }
 
@@ -115,11 +134,61 @@ import Testing
         try await Self.withServer { port in
             let bad = try BlockingClient(port: port)
             defer { bad.close() }
-            try bad.send("*99999999999\r\n")
+            try bad.send("*9999999999\r\n")
             #expect(throws: BlockingClient.Failure.self) { try bad.read(count: 1) }
             let good = try BlockingClient(port: port)
             defer { good.close() }
             try Self.roundTrip(good)
+        }
+    }
+
+    @Test func everyPrefixOfACommandIsIncompleteAndTheWholeIsOneCommand() throws {
+        let whole = Array(Self.push("abc").utf8)
+        for length in 0..<whole.count {
+            let parsed = whole[..<length].withUnsafeBufferPointer { RESPCommand.parse($0, from: 0) }
+            guard case .incomplete = parsed else {
+                Issue.record("\(length) of \(whole.count) bytes parsed as \(parsed), not incomplete")
+                continue
+            }
+        }
+        try whole.withUnsafeBufferPointer { bytes in
+            guard case .command(let command) = RESPCommand.parse(bytes, from: 0) else { throw BlockingClient.Failure(description: "not a command") }
+            #expect(command.end == whole.count)
+            #expect(command.verb(in: bytes) == .push)
+            #expect(String(decoding: bytes[command.third], as: UTF8.self) == "abc")
+        }
+    }
+
+    @Test(arguments: [
+        ("+OK\r\n", "not an array"),
+        ("*0\r\n", "no arguments"),
+        ("*17\r\n", "more than 16 arguments"),
+        ("*\r\n", "no count"),
+        ("*x\r\n", "a count that is not a number"),
+        ("*1\r\n:5\r\n", "an argument that is not a bulk string"),
+        ("*1\r\n$1234567890\r\n", "a length of ten digits"),
+        ("*1\r\n$65530\r\n", "a command longer than the input buffer"),
+        ("*1\r\n$3\r\nabcXY", "a bulk string without its CRLF"),
+    ])
+    func whatIsNotACommandItReadsIsMalformed(_ text: String, _ what: String) {
+        let parsed = Array(text.utf8).withUnsafeBufferPointer { RESPCommand.parse($0, from: 0) }
+        guard case .malformed = parsed else {
+            Issue.record("\(what) [\(text.debugDescription)] parsed as \(parsed)")
+            return
+        }
+    }
+
+    @Test func anRPUSHWithoutAValueAndUnknownCommandsAreNotPushes() {
+        for (text, verb) in [("*2\r\n$5\r\nRPUSH\r\n$1\r\nq\r\n", RESPCommand.Verb.other), ("*1\r\n$4\r\nPING\r\n", .other),
+                             ("*1\r\n$4\r\nLREM\r\n", .remove), ("*1\r\n$6\r\nBLMOVE\r\n", .take)] {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { buffer in
+                guard case .command(let command) = RESPCommand.parse(buffer, from: 0) else {
+                    Issue.record("[\(text.debugDescription)] is not a command")
+                    return
+                }
+                #expect(command.verb(in: buffer) == verb, "[\(text.debugDescription)]")
+            }
         }
     }
 
@@ -140,9 +209,12 @@ final class BlockingClient: Sendable {
     let fd: Int32
     private let isClosed = Atomic<Bool>(false)
 
-    init(port: Int) throws {
+    init(port: Int, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket: \(String(cString: strerror(errno)))") }
+        if var size = receiveBuffer {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -161,8 +233,21 @@ final class BlockingClient: Sendable {
 
     func send(_ text: String) throws {
         let bytes = Array(text.utf8)
-        let sent = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard sent == bytes.count else { throw Failure(description: "sent \(sent) of \(bytes.count) bytes") }
+        var sent = 0
+        while sent < bytes.count {
+            let count = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count < 0 && errno == EINTR { continue }
+            guard count > 0 else { throw Failure(description: "sent \(sent) of \(bytes.count) bytes, then \(String(cString: strerror(errno)))") }
+            sent += count
+        }
+    }
+
+    /// What one `recv` returns (up to 1 MiB): its count, or nil at the end of the stream.
+    func readSome() throws -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        let got = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, 0) }
+        guard got >= 0 else { throw Failure(description: "recv: \(String(cString: strerror(errno)))") }
+        return got == 0 ? nil : got
     }
 
     /// Exactly `count` bytes, as text.
